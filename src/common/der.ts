@@ -1,0 +1,132 @@
+import { CloisterError } from './errors.js';
+
+/**
+ * A minimal DER (X.690) reader: enough to walk certificates, CRLs and extensions on hot
+ * verify paths without building an object model. Callers catch DerError and rethrow it
+ * with their own layer's code (the DER problem is the cause).
+ */
+export class DerError extends CloisterError<'DER_MALFORMED'> {}
+
+export interface DerNode {
+  readonly tag: number;
+  /** offset of the tag byte in the input */
+  readonly start: number;
+  /** offset of the first content byte */
+  readonly contentStart: number;
+  /** offset just past the content */
+  readonly end: number;
+}
+
+export const DER_TAG = {
+  BOOLEAN: 0x01,
+  INTEGER: 0x02,
+  BIT_STRING: 0x03,
+  OCTET_STRING: 0x04,
+  NULL: 0x05,
+  OID: 0x06,
+  ENUMERATED: 0x0a,
+  UTF8_STRING: 0x0c,
+  PRINTABLE_STRING: 0x13,
+  IA5_STRING: 0x16,
+  UTC_TIME: 0x17,
+  GENERALIZED_TIME: 0x18,
+  SEQUENCE: 0x30,
+  SET: 0x31,
+} as const;
+
+function fail(message: string, at: number): never {
+  throw new DerError('DER_MALFORMED', `malformed DER: ${message} at offset ${at}`, { detail: { offset: at } });
+}
+
+/** Reads one TLV at `offset`, which must end at or before `limit`. Only single-byte tags. */
+export function readNode(buf: Uint8Array, offset: number, limit: number = buf.length): DerNode {
+  if (offset + 2 > limit) fail('truncated header', offset);
+  const tag = buf[offset]!;
+  if ((tag & 0x1f) === 0x1f) fail('multi-byte tags are not supported', offset);
+  let len = buf[offset + 1]!;
+  let p = offset + 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n === 0 || n > 4) fail('unsupported length encoding', offset);
+    if (p + n > limit) fail('truncated length', offset);
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + buf[p + i]!;
+    if (len < 0x80 || (n > 1 && buf[p] === 0)) fail('non-minimal length', offset);
+    p += n;
+  }
+  const end = p + len;
+  if (end > limit) fail('content runs past its container', offset);
+  return { tag, start: offset, contentStart: p, end };
+}
+
+/** The children of a constructed node, in order. */
+export function children(buf: Uint8Array, node: DerNode): DerNode[] {
+  const out: DerNode[] = [];
+  let p = node.contentStart;
+  while (p < node.end) {
+    const c = readNode(buf, p, node.end);
+    out.push(c);
+    p = c.end;
+  }
+  return out;
+}
+
+export function expectTag(node: DerNode, tag: number, what: string): DerNode {
+  if (node.tag !== tag) fail(`${what}: expected tag 0x${tag.toString(16)}, got 0x${node.tag.toString(16)}`, node.start);
+  return node;
+}
+
+export function content(buf: Uint8Array, node: DerNode): Uint8Array {
+  return buf.subarray(node.contentStart, node.end);
+}
+
+export function whole(buf: Uint8Array, node: DerNode): Uint8Array {
+  return buf.subarray(node.start, node.end);
+}
+
+/** Dotted-decimal form of an OBJECT IDENTIFIER node. */
+export function readOid(buf: Uint8Array, node: DerNode): string {
+  expectTag(node, DER_TAG.OID, 'OID');
+  const parts: number[] = [];
+  let value = 0;
+  for (let i = node.contentStart; i < node.end; i++) {
+    const b = buf[i]!;
+    value = value * 128 + (b & 0x7f);
+    if (!(b & 0x80)) {
+      if (parts.length === 0) {
+        const first = value < 80 ? Math.floor(value / 40) : 2;
+        parts.push(first, value - first * 40);
+      } else parts.push(value);
+      value = 0;
+    }
+  }
+  if (node.end > node.contentStart && buf[node.end - 1]! & 0x80) fail('OID ends mid-arc', node.start);
+  return parts.join('.');
+}
+
+/** A small non-negative INTEGER (or ENUMERATED) as a number; rejects values above 2^48. */
+export function readSmallInt(buf: Uint8Array, node: DerNode): number {
+  if (node.tag !== DER_TAG.INTEGER && node.tag !== DER_TAG.ENUMERATED) fail('expected INTEGER', node.start);
+  const bytes = content(buf, node);
+  if (bytes.length === 0) fail('empty INTEGER', node.start);
+  if (bytes[0]! & 0x80) fail('negative INTEGER', node.start);
+  if (bytes.length > 7) fail('INTEGER too large', node.start);
+  let v = 0;
+  for (const b of bytes) v = v * 256 + b;
+  return v;
+}
+
+/** UTCTime or GeneralizedTime (the forms X.509 uses: seconds, trailing Z). */
+export function readTime(buf: Uint8Array, node: DerNode): Date {
+  const s = Buffer.from(content(buf, node)).toString('latin1');
+  let m: RegExpExecArray | null;
+  if (node.tag === DER_TAG.UTC_TIME && (m = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s))) {
+    const yy = Number(m[1]);
+    const year = yy >= 50 ? 1900 + yy : 2000 + yy;
+    return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+  }
+  if (node.tag === DER_TAG.GENERALIZED_TIME && (m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s))) {
+    return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+  }
+  return fail(`unsupported time '${s}'`, node.start);
+}
