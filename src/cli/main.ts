@@ -1,0 +1,42 @@
+import { Command, CommanderError } from 'commander';
+import { registerEvidenceCommands } from './commands/evidence.js';
+import { EXIT, describeError, exitCodeFor } from './exit.js';
+import { VERSION } from './version.js';
+
+/**
+ * Builds the `cloister` command line. Every action runs through `run`, which turns typed
+ * errors into one line on stderr and the exit-code table in exit.ts (never a stack trace).
+ */
+export function buildProgram(): Command {
+  const program = new Command('cloister')
+    .description('Cloister: attestation and secrets for confidential containers (SGX, TDX, SEV-SNP)')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerEvidenceCommands(program, run);
+  return program;
+}
+
+async function run(fn: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await fn();
+  } catch (e) {
+    process.stderr.write(`${describeError(e)}\n`);
+    process.exitCode = exitCodeFor(e);
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[]);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; any other commander error is a usage error
+      process.exitCode = e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT.OK : EXIT.USAGE;
+      return;
+    }
+    process.stderr.write(`${describeError(e)}\n`);
+    process.exitCode = exitCodeFor(e);
+  }
+}

@@ -1,0 +1,29 @@
+import type { CodeTable } from './common/errors.js';
+import { DCAP_EVIDENCE_CODES } from './evidence/dcap/codes.js';
+import { SNP_EVIDENCE_CODES } from './evidence/snp/codes.js';
+import { EVIDENCE_CODES } from './evidence/errors.js';
+import { ENTRY_VERIFY_CODES, POLICY_CODES } from './verify/codes.js';
+import { DCAP_VERIFY_CODES } from './verify/dcap/codes.js';
+import { SNP_VERIFY_CODES } from './verify/snp/codes.js';
+import { TOKEN_CODES } from './verify/token.js';
+
+/**
+ * Every stable error code, grouped as documented in docs/errors.md (generated from this list
+ * by `npm run docs:errors`; a test fails when the two disagree).
+ */
+export interface CodeGroup {
+  readonly title: string;
+  readonly errorClass: string;
+  readonly table: CodeTable;
+}
+
+export const CODE_GROUPS: readonly CodeGroup[] = [
+  { title: 'Evidence format', errorClass: 'EvidenceError', table: { EVIDENCE_FORMAT_UNKNOWN: EVIDENCE_CODES.EVIDENCE_FORMAT_UNKNOWN } },
+  { title: 'DCAP quote parsing (SGX/TDX)', errorClass: 'EvidenceError', table: DCAP_EVIDENCE_CODES },
+  { title: 'SEV-SNP report parsing', errorClass: 'EvidenceError', table: SNP_EVIDENCE_CODES },
+  { title: 'Verification entry point', errorClass: 'VerifyError', table: ENTRY_VERIFY_CODES },
+  { title: 'DCAP verification (SGX/TDX)', errorClass: 'VerifyError', table: DCAP_VERIFY_CODES },
+  { title: 'SEV-SNP verification', errorClass: 'VerifyError', table: SNP_VERIFY_CODES },
+  { title: 'Policy (validate step)', errorClass: 'PolicyError', table: POLICY_CODES },
+  { title: 'Attestation-result tokens (EAR)', errorClass: 'TokenError', table: TOKEN_CODES },
+];
