@@ -15,4 +15,6 @@ export const POLICY_CODES = {
   VMPL_NOT_ALLOWED: 'The report was produced at a VMPL that is not allowed.',
   REPORT_DATA_MISMATCH: 'The report data does not match the expected value.',
   MEASUREMENT_MISMATCH: 'A measurement differs from every allowed reference value.',
+  HOST_DATA_MISMATCH: 'The SEV-SNP HOST_DATA differs from the expected value.',
+  PRODUCT_NOT_ALLOWED: 'The SEV-SNP product line (Milan, Genoa, Turin) is not in the allowed list.',
 } as const satisfies CodeTable;

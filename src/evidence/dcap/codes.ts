@@ -12,4 +12,5 @@ export const DCAP_EVIDENCE_CODES = {
   QUOTE_SIGNATURE_DATA_SIZE_INVALID: 'The signature data length field does not match its content.',
   CERT_DATA_TYPE_UNSUPPORTED: 'The certification data type is unknown (known: 1-7; verifiable: 5, 6 wrapping 5).',
   CERT_DATA_SIZE_INVALID: 'A certification data size field does not match its content.',
+  QUOTE_STRUCTURE_INVALID: 'A quote object handed to the serializer has a field of the wrong size or an impossible version/TEE/body combination.',
 } as const satisfies CodeTable;

@@ -125,4 +125,17 @@ export interface DcapQuote {
   readonly signedBytes: Uint8Array;
   /** Number of zero bytes after the signature data (real TDX quotes have some). */
   readonly trailingZeroPadding: number;
+  /**
+   * Bytes after the signature data that are not all zero. Present only when the caller
+   * parsed with `allowTrailingData: true` (go-tdx-guest's SPR test quote ends with an ASCII
+   * note); then `trailingZeroPadding` is 0. No signature covers these bytes.
+   */
+  readonly trailingData?: Uint8Array;
+}
+
+export interface ParseDcapQuoteOptions {
+  /** Accept zero bytes after the signature data (default true: real TDX quotes carry them). */
+  readonly allowTrailingZeroPadding?: boolean;
+  /** Accept ANY bytes after the signature data (default false; they are unauthenticated). */
+  readonly allowTrailingData?: boolean;
 }

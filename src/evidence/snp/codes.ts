@@ -8,4 +8,5 @@ export const SNP_EVIDENCE_CODES = {
   REPORT_RESERVED_NONZERO: 'A reserved (must-be-zero) range of the report is not zero.',
   REPORT_SIGNATURE_ALGO_UNSUPPORTED: 'The signature algorithm is not 1 (ECDSA P-384 with SHA-384).',
   HCL_REPORT_MALFORMED: 'The Azure HCL report wrapper is malformed (header, sizes or runtime data).',
+  REPORT_FIELD_INVALID: 'A field given to serializeSnpReport has the wrong size or an unsupported value.',
 } as const satisfies CodeTable;

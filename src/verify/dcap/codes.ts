@@ -26,4 +26,6 @@ export const DCAP_VERIFY_CODES = {
   QUOTE_SIGNATURE_INVALID: 'The quote is not signed by its attestation key.',
   TCB_LEVEL_NOT_FOUND: 'No TCB level of the TCB info is satisfied by the platform (SGX components, PCESVN, TDX components).',
   TDX_MODULE_IDENTITY_NOT_FOUND: 'The TDX module (MRSIGNERSEAM / SEAM attributes / TEE_TCB_SVN) matches no TDX module identity.',
+  ISSUER_CERT_EXPIRED: 'A certificate of a TCB info or QE identity issuer chain is outside its validity window at the verification time.',
+  UNTRUSTED_COLLATERAL_ROOT: 'The prepared collateral was verified against a root that this verifier does not trust.',
 } as const satisfies CodeTable;

@@ -13,4 +13,7 @@ export const SNP_VERIFY_CODES = {
   SNP_CRL_INVALID: 'The AMD CRL is malformed, expired or not signed by the ARK.',
   SNP_CERT_REVOKED: 'The ASK/ASVK or VEK is revoked by the AMD CRL.',
   HCL_RUNTIME_DATA_MISMATCH: 'report_data[0:32] is not SHA-256 of the HCL runtime data.',
+  VEK_EXTENSIONS_INVALID: 'The VCEK/VLEK lacks a required AMD extension (TCB SPLs, hwID) or one is malformed.',
+  SNP_PRODUCT_UNKNOWN: 'The product line (Milan, Genoa, Turin) cannot be told from the VCEK/VLEK, or its names disagree.',
+  REPORT_NOT_SIGNED: 'The report says it is not signed (SIGNING_KEY 7), so it cannot be verified.',
 } as const satisfies CodeTable;

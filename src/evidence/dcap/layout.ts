@@ -1,0 +1,39 @@
+import type { ByteReader } from './reader.js';
+import type { ByteWriter } from './writer.js';
+
+/**
+ * A fixed-size structure described once and used both ways (parse and serialize), so the
+ * two can never drift apart. Like go-tdx-guest abi/abi.go's Start/End constants, but as one
+ * table per structure. Field order on the wire is the key order of the table (string keys
+ * keep insertion order in JavaScript). The mapped type makes the compiler check that every
+ * field of T is listed exactly once and that integer fields are read as integers.
+ */
+export type FieldKind = 'u16' | 'u32' | number;
+export type Layout<T> = { readonly [K in keyof T]-?: T[K] extends number ? 'u16' | 'u32' : number };
+
+export function layoutSize<T>(layout: Layout<T>): number {
+  let n = 0;
+  for (const kind of Object.values(layout) as FieldKind[]) n += kind === 'u16' ? 2 : kind === 'u32' ? 4 : kind;
+  return n;
+}
+
+/** Reads every field of `layout` in order; byte fields are views into the reader's buffer. */
+export function readLayout<T>(r: ByteReader, layout: Layout<T>, what: string): T {
+  const out: Record<string, number | Uint8Array> = {};
+  for (const [name, kind] of Object.entries(layout) as Array<[string, FieldKind]>) {
+    const label = `${what}.${name}`;
+    out[name] = kind === 'u16' ? r.u16(label) : kind === 'u32' ? r.u32(label) : r.bytes(kind, label);
+  }
+  // Every key of T was read with the kind the Layout<T> type demands for it.
+  return out as T;
+}
+
+export function writeLayout<T>(w: ByteWriter, layout: Layout<T>, value: T, what: string): void {
+  const v = value as Record<string, unknown>;
+  for (const [name, kind] of Object.entries(layout) as Array<[string, FieldKind]>) {
+    const label = `${what}.${name}`;
+    const field = v[name];
+    if (kind === 'u16' || kind === 'u32') w[kind](field as number, label);
+    else w.fixed(field as Uint8Array, kind, label);
+  }
+}

@@ -1,0 +1,18 @@
+import type { CodeTable } from '../common/errors.js';
+
+/** Stable codes of the state store (file/memory stores, sealing, data key). Never rename; add new codes at the end. */
+export const STORE_CODES = {
+  STORE_KEY_INVALID:
+    "A store key is empty, too long, not '/'-separated non-empty segments of printable characters, or has a '.'/'..' segment.",
+  STORE_COMMIT_INVALID: 'A commit names a key twice (in compare, put or delete) or carries a negative revision or an oversized value.',
+  STORE_LOCKED: 'The state directory is locked by another live process (its LOCK file holds that process id).',
+  STORE_CORRUPT: 'The state file on disk is truncated, has a bad magic/version or fails its SHA-256 checksum.',
+  STORE_IO_FAILED: 'Reading, writing, syncing or renaming a file of the state directory failed.',
+  STORE_CLOSED: 'The store was used after close().',
+  STATE_TAMPERED: 'A sealed value is malformed or fails AES-256-GCM authentication under its key name (modified or swapped between keys).',
+  STATE_UNSEALED_FAILED: 'A sealed value was written under another data key (key id mismatch): the data key is wrong.',
+  DATA_KEY_INVALID: 'A data key or sealing key does not have the required 32 bytes.',
+  SEALING_SECRET_INVALID: 'The simulated platform sealing secret file exists but does not hold exactly 32 bytes.',
+} as const satisfies CodeTable;
+
+export type StoreCode = keyof typeof STORE_CODES;

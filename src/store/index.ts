@@ -1,0 +1,19 @@
+/** Public API of the state store layer (the only path other layers import). */
+export type { CommitOps, CommitResult, Store, StoreEntry } from './store.js';
+export { MAX_KEY_BYTES, MAX_VALUE_BYTES, checkKey } from './store.js';
+export { STORE_CODES, type StoreCode } from './codes.js';
+export { StoreError } from './errors.js';
+export { createMemoryStore } from './memory_store.js';
+export { openFileStore, STATE_FILE_NAME } from './file_store.js';
+export { createSealedStore, SEALED_FORMAT_VERSION, type SealedStoreOptions } from './sealed_store.js';
+export {
+  sealDataKey,
+  unsealDataKey,
+  simulatedSealingKey,
+  SIMULATED_SEALING_LABEL,
+  SEALING_SECRET_FILE,
+  type SealingKeyProvider,
+  type SealedUnavailableWhy,
+  type UnsealResult,
+} from './sealing.js';
+export { openDataKey, SEALED_DATA_KEY_FILE, type DataKeyResult } from './data_key_file.js';

@@ -1,0 +1,16 @@
+export { verifySnpReport } from './verify.js';
+export type { SnpVerifyContext, VerifiedSnpEvidence } from './verify.js';
+export { verifyHclReport } from './hcl.js';
+export type { SnpCertInput } from './inputs.js';
+export { sortSnpCerts } from './inputs.js';
+export { verifySnpChain, vekProduct } from './chain.js';
+export type { SnpChainInput, SnpChainContext, VerifiedSnpChain } from './chain.js';
+export { parseVekExtensions, VEK_OID } from './vek_extensions.js';
+export type { VekExtensions } from './vek_extensions.js';
+export { parseSnpCrl } from './crl.js';
+export type { SnpCrl } from './crl.js';
+export { pinnedAmdRoots, AMD_PINNED, SNP_PRODUCTS } from './roots.js';
+export type { AmdRootSet } from './roots.js';
+export { snpClaims, POLICY_DEBUG_BIT } from './claims.js';
+export { validateSnp } from './validate.js';
+export type { SnpExpectations } from './validate.js';
