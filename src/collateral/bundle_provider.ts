@@ -13,10 +13,17 @@ import { BUNDLE_FIELDS, describeRequest, type CollateralBundle, type CollateralI
  * so a bundle for one platform is never silently used for another.
  */
 const chain = z.string().min(1);
+/** CRL items may be null or absent (sources without CRLs); both read as null. */
+const missingAsNull = z
+  .string()
+  .min(1)
+  .nullable()
+  .optional()
+  .transform((v) => v ?? null);
 const BundleSchema = z.object({
-  pck_crl_issuer_chain: chain.nullable(),
-  root_ca_crl: z.string().min(1).nullable(),
-  pck_crl: z.string().min(1).nullable(),
+  pck_crl_issuer_chain: missingAsNull,
+  root_ca_crl: missingAsNull,
+  pck_crl: missingAsNull,
   tcb_info_issuer_chain: chain,
   tcb_info: z.string().min(2),
   tcb_info_signature: z.string().regex(/^[0-9a-fA-F]{128}$/, '64 bytes of hex'),

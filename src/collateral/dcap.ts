@@ -1,4 +1,3 @@
-import { toHex } from '../common/bytes.js';
 import { pemBlocks } from '../common/pem.js';
 import { parseDcapQuote, pckChainPem, type DcapQuote } from '../evidence/dcap/index.js';
 import { parsePckExtensions } from '../verify/dcap/index.js';
@@ -33,8 +32,7 @@ export function pckFacts(quote: DcapQuote): { fmspc: string; ca: 'processor' | '
     throw new CollateralError('COLLATERAL_QUOTE_UNSUPPORTED', 'the quote\'s PCK certificate chain holds no PEM certificate');
   }
   const ext = parsePckExtensions(leaf.der);
-  const fmspc = typeof ext.fmspc === 'string' ? ext.fmspc.toLowerCase() : toHex(ext.fmspc);
-  return { fmspc, ca: ext.caType };
+  return { fmspc: ext.fmspc.toLowerCase(), ca: ext.caType };
 }
 
 export async function fetchDcapCollateral(input: Uint8Array | DcapQuote, provider: CollateralProvider, o: FetchDcapOptions = {}): Promise<CollateralBundle> {

@@ -22,7 +22,7 @@ test('checkReportData accepts only the exact 64 bytes', () => {
   const want = activationReportData(new Uint8Array([9]), new Uint8Array(32));
   checkReportData(toHex(want), want, 'activation');
   const other = want.slice();
-  other[63] ^= 1;
+  other[63] = other[63]! ^ 1;
   assertThrowsCode(() => checkReportData(toHex(other), want, 'activation'), 'REPORT_DATA_MISMATCH');
   assertThrowsCode(() => checkReportData(toHex(want.subarray(0, 32)), want, 'activation'), 'REPORT_DATA_MISMATCH');
   assertThrowsCode(() => checkReportData('zz', want, 'activation'), 'REPORT_DATA_MISMATCH');

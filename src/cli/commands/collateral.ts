@@ -16,7 +16,6 @@ import {
   type CollateralProvider,
   type CollateralRequest,
 } from '../../collateral/index.js';
-import type { Clock } from '../../common/clock.js';
 import { looksLikeDcapQuote } from '../../evidence/dcap/index.js';
 import { looksLikeHclReport, looksLikeSnpReport, parseHclReport } from '../../evidence/snp/index.js';
 import { EXIT, UsageError, describeError, exitCodeFor } from '../exit.js';
@@ -57,7 +56,8 @@ const defaultRun: Runner = async (fn) => {
   }
 };
 
-const systemClock: Clock = { now: () => new Date() };
+/** The wiring point: the only place this command reads the system clock. */
+const systemClock = { now: (): Date => new Date() };
 
 export function registerCollateralCommands(program: Command, run: Runner = defaultRun): void {
   const collateral = program.command('collateral').description('fetch attestation collateral (Intel PCS/PCCS, AMD KDS) for offline verification');

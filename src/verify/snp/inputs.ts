@@ -17,17 +17,31 @@ export interface SortedSnpCerts {
   readonly crl: SnpCrl | undefined;
 }
 
-function parseCert(der: Uint8Array, what: string): X509Certificate {
+/** Also decodes the public key: a certificate can parse while its key does not (OpenSSL decodes it lazily). */
+function usable(cert: X509Certificate, what: string): X509Certificate {
   try {
-    return new X509Certificate(Buffer.from(der));
+    void cert.publicKey;
+  } catch (cause) {
+    throw new VerifyError('CERTS_INVALID', `${what} has an undecodable public key`, { cause });
+  }
+  return cert;
+}
+
+function parseCert(der: Uint8Array, what: string): X509Certificate {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(Buffer.from(der));
   } catch (cause) {
     throw new VerifyError('CERTS_INVALID', `${what} is not a parseable X.509 certificate`, { cause });
   }
+  return usable(cert, what);
 }
 
 /** Splits blobs into certificate and CRL DERs: PEM blocks by label; DER by trying a certificate first. */
-function splitBlobs(blobs: readonly Uint8Array[]): { certs: Array<{ der: Uint8Array; what: string }>; crls: Uint8Array[] } {
-  const certs: Array<{ der: Uint8Array; what: string }> = [];
+type Blob = { der: Uint8Array; what: string; cert?: X509Certificate };
+
+function splitBlobs(blobs: readonly Uint8Array[]): { certs: Blob[]; crls: Uint8Array[] } {
+  const certs: Blob[] = [];
   const crls: Uint8Array[] = [];
   blobs.forEach((blob, n) => {
     const head = Buffer.from(blob.subarray(0, Math.min(blob.length, 4096))).toString('latin1');
@@ -41,11 +55,14 @@ function splitBlobs(blobs: readonly Uint8Array[]): { certs: Array<{ der: Uint8Ar
       });
       return;
     }
+    let cert: X509Certificate | undefined;
     try {
-      certs.push({ der: new Uint8Array(new X509Certificate(Buffer.from(blob)).raw), what: `certificate input #${n + 1}` });
+      cert = new X509Certificate(Buffer.from(blob));
     } catch {
-      crls.push(blob); // not a certificate: it must be a CRL (parseSnpCrl says so if it is not)
+      cert = undefined;
     }
+    if (cert !== undefined) certs.push({ der: blob, what: `certificate input #${n + 1}`, cert });
+    else crls.push(blob); // not a certificate: it must be a CRL (parseSnpCrl says so if it is not)
   });
   return { certs, crls };
 }
@@ -54,6 +71,9 @@ function splitBlobs(blobs: readonly Uint8Array[]): { certs: Array<{ der: Uint8Ar
 export function sortSnpCerts(input: SnpCertInput): SortedSnpCerts {
   if (!Array.isArray(input)) {
     const o = input as Exclude<SnpCertInput, readonly Uint8Array[]>;
+    usable(o.vek, 'the VCEK/VLEK');
+    if (o.ask !== undefined) usable(o.ask, 'the ASK/ASVK');
+    if (o.ark !== undefined) usable(o.ark, 'the ARK');
     const vr = roleOf(o.vek);
     const ask = o.ask === undefined ? [] : [{ cert: o.ask, role: roleOf(o.ask) === 'asvk' ? ('asvk' as const) : ('ask' as const) }];
     return {
@@ -73,7 +93,7 @@ export function sortSnpCerts(input: SnpCertInput): SortedSnpCerts {
     const key = Buffer.from(c.der).toString('base64');
     if (seen.has(key)) continue;
     seen.add(key);
-    const cert = parseCert(c.der, c.what);
+    const cert = c.cert === undefined ? parseCert(c.der, c.what) : usable(c.cert, c.what);
     const role: AmdCertRole | undefined = roleOf(cert);
     if (role === 'vcek' || role === 'vlek') veks.push({ cert, role });
     else if (role === 'ask' || role === 'asvk') intermediates.push({ cert, role });

@@ -7,7 +7,8 @@ import * as x509 from '@peculiar/x509';
  * the shared vectors. They stand in for transport and format checks only; nothing verifies
  * trust in them here.
  */
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+type KeyPair = webcrypto.CryptoKeyPair;
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 export interface TestPki {
   /** one self-signed P-256 certificate, PEM */
@@ -23,9 +24,9 @@ export interface TestPki {
 
 let cached: Promise<TestPki> | undefined;
 
-async function selfSigned(cn: string, notAfter: Date): Promise<{ cert: x509.X509Certificate; keys: CryptoKeyPair }> {
+async function selfSigned(cn: string, notAfter: Date): Promise<{ cert: x509.X509Certificate; keys: KeyPair }> {
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as KeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '01',
     name: `CN=${cn}`,
@@ -48,8 +49,8 @@ export function testPki(): Promise<TestPki> {
       thisUpdate: new Date('2024-01-01T00:00:00Z'),
       nextUpdate: crlNextUpdate,
       entries: [],
-      signingKey: a.keys.privateKey,
-      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams,
+      signingKey: a.keys.privateKey as unknown as Parameters<typeof x509.X509CrlGenerator.create>[0]['signingKey'],
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } as Parameters<typeof x509.X509CrlGenerator.create>[0]['signingAlgorithm'],
     });
     return {
       certPem: a.cert.toString('pem') + '\n',

@@ -1,0 +1,122 @@
+import type { X509Certificate } from 'node:crypto';
+import { VerifyError, type VerifyCode } from '../errors.js';
+import type { CollateralBundle } from './bundle.js';
+import { commonName, sameBytes, signatureValid, publicKeyOf, type ParsedCert } from './cert.js';
+import { checkChainTimes, parsePemChain, verifyChainLinks } from './chain.js';
+import { checkCrlTime, checkNotRevoked, parseCrl, type ParsedCrl } from './crl.js';
+import { parseQeIdentity, type QeIdentity } from './qe_identity.js';
+import { DEFAULT_DCAP_TRUST_ROOTS } from './roots.js';
+import { jsonSignatureValid } from './signed_json.js';
+import { parseTcbInfo, type TcbInfo } from './tcb_info.js';
+
+/**
+ * Collateral parsed and authenticated once (PEM/JSON parsing, issuer chains, signatures over
+ * the JSON text, root CA CRL signature, revocation of the signing certificate), so repeated
+ * verifications only re-check what depends on `now` (checkCollateralTimes).
+ */
+export interface PreparedCollateral {
+  readonly kind: 'prepared-dcap-collateral';
+  readonly tcbInfo: TcbInfo;
+  readonly qeIdentity: QeIdentity;
+  readonly tcbInfoChain: readonly ParsedCert[];
+  readonly qeIdentityChain: readonly ParsedCert[];
+  /** the Intel SGX Root CA CRL, its signature checked against `rootCaCrlIssuer` */
+  readonly rootCaCrl?: ParsedCrl;
+  readonly rootCaCrlIssuer?: Uint8Array;
+  /** the PCK CA CRL; checked against the quote's own PCK CA certificate at verification */
+  readonly pckCrl?: ParsedCrl;
+  /** DER of every trust root the collateral was verified against */
+  readonly roots: readonly Uint8Array[];
+}
+
+export interface PrepareOptions {
+  readonly trustRoots?: readonly X509Certificate[];
+}
+
+export function rootsDer(trustRoots: readonly X509Certificate[] | undefined): Uint8Array[] {
+  return (trustRoots ?? DEFAULT_DCAP_TRUST_ROOTS).map((r) => new Uint8Array(r.raw));
+}
+
+function signedItem<T>(
+  o: { chainPem: string; text: string; signature: string; roots: readonly Uint8Array[]; code: VerifyCode; what: string },
+  parse: (text: string) => T,
+): { value: T; chain: ParsedCert[] } {
+  // Issuer chain first: nothing in the JSON is believed before its signature is checked.
+  const chain = parsePemChain(o.chainPem, o.code, `${o.what} issuer chain`);
+  const verified = verifyChainLinks(chain, o.roots, { code: o.code, what: `${o.what} issuer chain`, length: 2 });
+  if (!jsonSignatureValid(o.text, o.signature, verified.keys[0]!)) {
+    throw new VerifyError(o.code, `${o.what} signature check: the signature does not verify under '${commonName(chain[0]!.subject) ?? '?'}'`);
+  }
+  return { value: parse(o.text), chain };
+}
+
+/**
+ * Parses and authenticates a collateral bundle against `trustRoots` (default: Intel's root).
+ * Throws VerifyError (TCB_INFO_*, QE_IDENTITY_*, CRL_INVALID, CRL_REVOKED).
+ */
+export function prepareCollateral(bundle: CollateralBundle, options: PrepareOptions = {}): PreparedCollateral {
+  const roots = rootsDer(options.trustRoots);
+
+  const tcb = signedItem(
+    { chainPem: bundle.tcb_info_issuer_chain, text: bundle.tcb_info, signature: bundle.tcb_info_signature, roots, code: 'TCB_INFO_SIGNATURE_INVALID', what: 'TCB info' },
+    parseTcbInfo,
+  );
+  const qe = signedItem(
+    { chainPem: bundle.qe_identity_issuer_chain, text: bundle.qe_identity, signature: bundle.qe_identity_signature, roots, code: 'QE_IDENTITY_SIGNATURE_INVALID', what: 'QE identity' },
+    parseQeIdentity,
+  );
+  let rootCaCrl: ParsedCrl | undefined;
+  let rootCaCrlIssuer: Uint8Array | undefined;
+  if (bundle.root_ca_crl !== null) {
+    rootCaCrl = parseCrl(bundle.root_ca_crl, 'root CA CRL');
+    const crl = rootCaCrl;
+    // The chains' roots are trust roots already (verifyChainLinks); the CRL must be signed by one.
+    rootCaCrlIssuer = [tcb.chain[1]!, qe.chain[1]!].find(
+      (root) => sameBytes(crl.issuer, root.subject) && signatureValid(crl, publicKeyOf(root, 'CRL_INVALID', 'root CA')),
+    )?.der;
+    if (rootCaCrlIssuer === undefined) {
+      throw new VerifyError('CRL_INVALID', `root CA CRL check: issued by '${commonName(crl.issuer) ?? '?'}' but not signed by the root of the collateral issuer chains`);
+    }
+    checkNotRevoked(crl, tcb.chain[0]!, 'TCB info signing certificate');
+    checkNotRevoked(crl, qe.chain[0]!, 'QE identity signing certificate');
+  }
+  const pckCrl = bundle.pck_crl === null ? undefined : parseCrl(bundle.pck_crl, 'PCK CRL');
+  // pck_crl_issuer_chain is not needed: the PCK CRL is checked against the PCK CA certificate
+  // of the quote's own chain, which is itself verified up to the trust root.
+  const usedRoots = [tcb.chain[1]!.der, ...(sameBytes(qe.chain[1]!.der, tcb.chain[1]!.der) ? [] : [qe.chain[1]!.der])];
+  return {
+    kind: 'prepared-dcap-collateral',
+    tcbInfo: tcb.value,
+    qeIdentity: qe.value,
+    tcbInfoChain: tcb.chain,
+    qeIdentityChain: qe.chain,
+    ...(rootCaCrl !== undefined ? { rootCaCrl, rootCaCrlIssuer: rootCaCrlIssuer! } : {}),
+    ...(pckCrl !== undefined ? { pckCrl } : {}),
+    roots: usedRoots,
+  };
+}
+
+/** Everything about the collateral that depends on `now` or on the caller's trust roots. */
+export function checkCollateralTimes(p: PreparedCollateral, o: { now: Date; trustRoots: readonly Uint8Array[]; requireCrls: boolean; warnings: string[] }): void {
+  for (const r of p.roots) {
+    if (!o.trustRoots.some((t) => sameBytes(t, r))) {
+      throw new VerifyError('UNTRUSTED_COLLATERAL_ROOT', 'collateral trust check: it was prepared against a root this verifier does not trust');
+    }
+  }
+  checkChainTimes(p.tcbInfoChain, o.now, 'ISSUER_CERT_EXPIRED', 'TCB info issuer chain');
+  checkChainTimes(p.qeIdentityChain, o.now, 'ISSUER_CERT_EXPIRED', 'QE identity issuer chain');
+  window(p.tcbInfo, o.now, 'TCB_INFO_EXPIRED', 'TCB info');
+  window(p.qeIdentity, o.now, 'QE_IDENTITY_EXPIRED', 'QE identity');
+  if (p.rootCaCrl !== undefined) checkCrlTime(p.rootCaCrl, o.now, 'root CA CRL');
+  else if (o.requireCrls) throw new VerifyError('CRL_MISSING', 'root CA CRL check: the collateral has no root CA CRL');
+  else o.warnings.push('CRL check skipped: the collateral has no root CA CRL');
+}
+
+function window(item: { issueDate: Date; nextUpdate: Date }, now: Date, code: VerifyCode, what: string): void {
+  const t = now.getTime();
+  if (t < item.issueDate.getTime() || t > item.nextUpdate.getTime()) {
+    throw new VerifyError(code, `${what} freshness check: now ${now.toISOString()} is outside issueDate..nextUpdate ${item.issueDate.toISOString()}..${item.nextUpdate.toISOString()}`, {
+      detail: { now: now.toISOString(), issueDate: item.issueDate.toISOString(), nextUpdate: item.nextUpdate.toISOString() },
+    });
+  }
+}

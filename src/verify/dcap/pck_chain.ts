@@ -1,0 +1,112 @@
+import type { KeyObject } from 'node:crypto';
+import { toHex } from '../../common/bytes.js';
+import { VerifyError } from '../errors.js';
+import { commonName, type ParsedCert } from './cert.js';
+import { checkChainTimes, parsePemChain, verifyChainLinks } from './chain.js';
+import { checkCrlIssuer, checkCrlTime, checkNotRevoked, type ParsedCrl } from './crl.js';
+import { parsePckExtensions, type PckExtensions } from './pck_extensions.js';
+
+/**
+ * The PCK chain of a quote: PCK leaf -> PCK Processor/Platform CA -> trusted root (Intel QVL
+ * PckCertVerifier; dcap-qvl verify_pck_cert_chain). Revocation: the root CA CRL covers the
+ * intermediate, the PCK CA CRL covers the leaf (its issuer must be the intermediate).
+ *
+ * Caching: a verified intermediate+root pair is kept per exact DER bytes, and a verified leaf
+ * per exact PEM text of the chain, so a repeat quote from a known platform costs no signature
+ * check here; validity windows and CRL status are still checked on every call.
+ */
+export interface PckChain {
+  readonly leaf: ParsedCert;
+  readonly leafKey: KeyObject;
+  readonly intermediate: ParsedCert;
+  readonly root: ParsedCert;
+  readonly extensions: PckExtensions;
+}
+
+interface IntermediateEntry {
+  readonly intermediate: ParsedCert;
+  readonly key: KeyObject;
+  readonly root: ParsedCert;
+  /** PCK CRLs whose issuer and signature were checked against this intermediate */
+  readonly crlsChecked: WeakSet<ParsedCrl>;
+}
+
+interface ChainEntry extends PckChain {
+  readonly ca: IntermediateEntry;
+}
+
+export interface PckCrls {
+  readonly rootCaCrl?: ParsedCrl;
+  /** DER of the root that signed rootCaCrl (it applies only to chains ending there) */
+  readonly rootCaCrlIssuer?: Uint8Array;
+  readonly pckCrl?: ParsedCrl;
+}
+
+const MAX_ENTRIES = 4096;
+
+export class PckChainVerifier {
+  private readonly intermediates = new Map<string, IntermediateEntry>();
+  private readonly chains = new Map<string, ChainEntry>();
+
+  constructor(private readonly trustRoots: readonly Uint8Array[]) {}
+
+  /** Verifies the chain (cached where possible), then its validity and CRLs at `now`. */
+  verify(pem: Uint8Array, crls: PckCrls, o: { now: Date; requireCrls: boolean; warnings: string[] }): PckChain {
+    const key = Buffer.from(pem.buffer, pem.byteOffset, pem.byteLength).toString('latin1');
+    let entry = this.chains.get(key);
+    if (entry === undefined) {
+      entry = this.build(pem);
+      if (this.chains.size >= MAX_ENTRIES) this.chains.clear();
+      this.chains.set(key, entry);
+    }
+    checkChainTimes([entry.leaf, entry.intermediate, entry.root], o.now, 'PCK_CERT_EXPIRED', 'PCK chain');
+    this.checkRevocation(entry, crls, o);
+    return entry;
+  }
+
+  private build(pem: Uint8Array): ChainEntry {
+    const certs = parsePemChain(pem, 'PCK_CHAIN_INVALID', 'PCK chain');
+    if (certs.length !== 3) throw new VerifyError('PCK_CHAIN_INVALID', `PCK chain length check: got ${certs.length} certificates, want 3 (leaf, PCK CA, root)`);
+    const [leaf, intermediate, root] = certs as [ParsedCert, ParsedCert, ParsedCert];
+    const caKey = toHex(intermediate.der) + toHex(root.der);
+    let ca = this.intermediates.get(caKey);
+    if (ca === undefined) {
+      const v = verifyChainLinks([intermediate, root], this.trustRoots, { code: 'PCK_CHAIN_INVALID', what: 'PCK chain', length: 2 });
+      ca = { intermediate, key: v.keys[0]!, root, crlsChecked: new WeakSet() };
+      if (this.intermediates.size >= MAX_ENTRIES) this.intermediates.clear();
+      this.intermediates.set(caKey, ca);
+    }
+    const v = verifyChainLinks([leaf, ca.intermediate], [ca.intermediate.der], { code: 'PCK_CHAIN_INVALID', what: 'PCK chain', length: 2 });
+    const cn = commonName(ca.intermediate.subject);
+    if (cn !== 'Intel SGX PCK Processor CA' && cn !== 'Intel SGX PCK Platform CA') {
+      throw new VerifyError('PCK_CHAIN_INVALID', `PCK chain CA check: got '${cn ?? '?'}', want 'Intel SGX PCK Processor CA' or 'Intel SGX PCK Platform CA'`);
+    }
+    return { leaf, leafKey: v.keys[0]!, intermediate: ca.intermediate, root: ca.root, extensions: parsePckExtensions(leaf.der), ca };
+  }
+
+  private checkRevocation(entry: ChainEntry, crls: PckCrls, o: { now: Date; requireCrls: boolean; warnings: string[] }): void {
+    const root = crls.rootCaCrl !== undefined && crls.rootCaCrlIssuer !== undefined && entry.root.der.length === crls.rootCaCrlIssuer.length &&
+      Buffer.compare(entry.root.der, crls.rootCaCrlIssuer) === 0 ? crls.rootCaCrl : undefined;
+    if (root !== undefined) {
+      checkCrlTime(root, o.now, 'root CA CRL');
+      checkNotRevoked(root, entry.intermediate, 'PCK CA certificate');
+    } else if (o.requireCrls) {
+      throw new VerifyError('CRL_MISSING', 'PCK CA revocation check: no root CA CRL for the root of the PCK chain');
+    } else {
+      o.warnings.push('CRL check skipped: no root CA CRL for the PCK CA certificate');
+    }
+    const pck = crls.pckCrl;
+    if (pck !== undefined) {
+      if (!entry.ca.crlsChecked.has(pck)) {
+        checkCrlIssuer(pck, entry.ca.intermediate, entry.ca.key, 'PCK CRL');
+        entry.ca.crlsChecked.add(pck);
+      }
+      checkCrlTime(pck, o.now, 'PCK CRL');
+      checkNotRevoked(pck, entry.leaf, 'PCK certificate');
+    } else if (o.requireCrls) {
+      throw new VerifyError('CRL_MISSING', 'PCK revocation check: the collateral has no PCK CRL');
+    } else {
+      o.warnings.push('CRL check skipped: the collateral has no PCK CRL');
+    }
+  }
+}
