@@ -5,7 +5,13 @@ import { EVIDENCE_CODES } from './evidence/errors.js';
 import { ENTRY_VERIFY_CODES, POLICY_CODES } from './verify/codes.js';
 import { DCAP_VERIFY_CODES } from './verify/dcap/codes.js';
 import { SNP_VERIFY_CODES } from './verify/snp/codes.js';
-import { TOKEN_CODES } from './verify/token.js';
+import { TOKEN_CODES } from './verify/index.js';
+import { COLLATERAL_CODES } from './collateral/index.js';
+import { SIM_VERIFY_CODES } from './verify/index.js';
+import { MANIFEST_CODES } from './manifest/index.js';
+import { TEE_CODES } from './tee/index.js';
+import { STORE_CODES } from './store/index.js';
+import { COORDINATOR_CODES } from './coordinator/codes.js';
 
 /**
  * Every stable error code, grouped as documented in docs/errors.md (generated from this list
@@ -24,6 +30,12 @@ export const CODE_GROUPS: readonly CodeGroup[] = [
   { title: 'Verification entry point', errorClass: 'VerifyError', table: ENTRY_VERIFY_CODES },
   { title: 'DCAP verification (SGX/TDX)', errorClass: 'VerifyError', table: DCAP_VERIFY_CODES },
   { title: 'SEV-SNP verification', errorClass: 'VerifyError', table: SNP_VERIFY_CODES },
+  { title: 'Simulated-TEE evidence verification', errorClass: 'VerifyError', table: SIM_VERIFY_CODES },
   { title: 'Policy (validate step)', errorClass: 'PolicyError', table: POLICY_CODES },
   { title: 'Attestation-result tokens (EAR)', errorClass: 'TokenError', table: TOKEN_CODES },
+  { title: 'Collateral fetching (Intel PCS/PCCS, AMD KDS, cache)', errorClass: 'CollateralError', table: COLLATERAL_CODES },
+  { title: 'Manifest', errorClass: 'ManifestError', table: MANIFEST_CODES },
+  { title: 'Evidence providers (simulated TEE, Gramine, configfs-tsm)', errorClass: 'TeeError', table: TEE_CODES },
+  { title: 'Sealed state store', errorClass: 'StoreError', table: STORE_CODES },
+  { title: 'Coordinator', errorClass: 'CoordinatorError', table: COORDINATOR_CODES },
 ];

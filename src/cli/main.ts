@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerCollateralCommands } from './commands/collateral.js';
 import { registerEvidenceCommands } from './commands/evidence.js';
 import { EXIT, describeError, exitCodeFor } from './exit.js';
 import { VERSION } from './version.js';
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerEvidenceCommands(program, run);
+  registerCollateralCommands(program, run);
   return program;
 }
 

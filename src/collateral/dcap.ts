@@ -15,8 +15,13 @@ export interface FetchDcapOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * Bytes after the signature data are accepted here: they are unauthenticated and irrelevant
+ * to locating collateral (only the PCK leaf is read), and some real TDX quotes carry them
+ * (go-tdx-guest testdata). Whether such a quote is acceptable is verify/'s decision.
+ */
 function quoteOf(input: Uint8Array | DcapQuote): DcapQuote {
-  return input instanceof Uint8Array ? parseDcapQuote(input) : input;
+  return input instanceof Uint8Array ? parseDcapQuote(input, { allowTrailingData: true }) : input;
 }
 
 /** FMSPC (lowercase hex) and PCK CA of the quote's PCK leaf certificate. */

@@ -58,7 +58,7 @@ function resolveProduct(report: SnpReport, hint: AmdProduct | undefined): AmdPro
   const product = fromReport ?? hint;
   if (product === undefined) {
     const why = report.cpuid === undefined ? `report version ${report.version} carries no CPUID` : `unknown CPUID family 0x${report.cpuid.family.toString(16)} model 0x${report.cpuid.model.toString(16)}`;
-    throw new CollateralError('COLLATERAL_SNP_PRODUCT_UNKNOWN', `cannot tell the AMD product line: ${why}; pass it (Milan, Genoa or Turin)`, { detail: { version: report.version } });
+    throw new CollateralError('COLLATERAL_SNP_PRODUCT_UNKNOWN', `cannot tell the AMD product line: ${why}; pass the product (Milan, Genoa or Turin; CLI: --product)`, { detail: { version: report.version } });
   }
   return product;
 }

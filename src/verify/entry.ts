@@ -102,6 +102,11 @@ export function createVerifier(base: { trustRoots?: VerifyEvidenceOptions['trust
   }
 
   return {
+    /**
+     * Authenticity only (parse + verify, no debug/status policy): returns the facts or throws
+     * the typed error. For callers with their own policy, such as the coordinator's packages.
+     */
+    verifyAuthentic,
     /** Resolves to a VerificationResult; never rejects for bad evidence (only for programming errors). */
     async verify(bytes: Uint8Array, o: VerifyEvidenceOptions = {}): Promise<VerificationResult> {
       return this.verifySync(bytes, o);

@@ -32,7 +32,8 @@ test('a valid manifest parses, with defaults applied', () => {
   assert.deepEqual(m.workloads.db, { package: 'app', files: {}, env: {}, argv: [] });
   assert.equal(m.secrets.k!.scope, 'shared');
   assert.deepEqual(m.secrets.pw, { type: 'user', maxSize: 65536, scope: 'shared' });
-  assert.equal(m.secrets.tls!.type === 'certificate' && m.secrets.tls.ca, false);
+  const tls = m.secrets.tls!;
+  assert.equal(tls.type === 'certificate' && tls.ca, false);
 });
 
 test('hex is normalized to lowercase; SGX defaults state the effective policy', () => {

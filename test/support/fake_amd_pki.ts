@@ -10,7 +10,7 @@ import type { SnpProduct, SnpTcb } from '../../src/verify/types.js';
  * names, and EC P-384 VCEK/VLEK with the real extension OIDs. Trusted only through the explicit
  * `trustedArks` option, never through the pinned AMD roots.
  */
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 const subtle = webcrypto.subtle;
 
 const PSS = { name: 'RSA-PSS', hash: 'SHA-384', saltLength: 48 } as const;
@@ -22,7 +22,7 @@ export const FAKE_NOW = new Date('2025-06-01T00:00:00Z');
 
 export interface FakeCa {
   readonly cert: X509Certificate;
-  readonly keys: CryptoKeyPair;
+  readonly keys: webcrypto.CryptoKeyPair;
   readonly name: string;
 }
 export interface FakeProductPki {
@@ -37,9 +37,9 @@ function toNode(c: x509.X509Certificate): X509Certificate {
   return new X509Certificate(Buffer.from(c.rawData));
 }
 
-async function rsaKeys(): Promise<CryptoKeyPair> {
+async function rsaKeys(): Promise<webcrypto.CryptoKeyPair> {
   // 2048 bits keeps key generation fast; AMD uses 4096 (size does not change the checks).
-  return (await subtle.generateKey({ name: 'RSA-PSS', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-384' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+  return (await subtle.generateKey({ name: 'RSA-PSS', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-384' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
 }
 
 const caExtensions = (): x509.Extension[] => [
@@ -122,7 +122,7 @@ export interface FakeVek {
 
 /** A VCEK/VLEK with AMD's extensions (go-sev-guest kds/kds.go OIDs), serial 0 like AMD KDS. */
 export async function fakeVek(pki: FakeAmdPki, o: FakeVekOptions): Promise<FakeVek> {
-  const keys = (await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = (await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const issuerPki = pki[o.issuerProduct ?? o.product];
   const issuer = o.kind === 'vcek' ? issuerPki.ask : issuerPki.asvk;
   const ext = (oid: string, value: Uint8Array): x509.Extension => new x509.Extension(oid, false, value);

@@ -3,10 +3,9 @@ import { Command, Option } from 'commander';
 import { describeDcapQuote, parseDcapQuote } from '../../evidence/dcap/index.js';
 import { describeSnpReport, parseHclReport, parseSnpReport } from '../../evidence/snp/index.js';
 import { splitPemOrDer } from '../../common/pem.js';
-import { detectEvidence, verifyEvidence } from '../../verify/entry.js';
-import { parseAcceptList } from '../../verify/policy.js';
-import { exportJwks, generateTokenKey, issueToken } from '../../verify/token.js';
-import type { Tee, VerificationResult } from '../../verify/types.js';
+import {
+  detectEvidence, exportJwks, generateTokenKey, issueToken, parseAcceptList, verifyEvidence, type Tee, type VerificationResult,
+} from '../../verify/index.js';
 import { EXIT, UsageError } from '../exit.js';
 import { decodeEvidenceFile, parseInstant, readInputFile } from '../io.js';
 import { renderTable } from '../table.js';

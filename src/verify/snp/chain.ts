@@ -113,7 +113,11 @@ export function verifySnpChain(input: SnpChainInput, ctx: SnpChainContext): Veri
     throw new VerifyError('ARK_NOT_TRUSTED', `the ${product} ${interName} (issuer ${commonName(intermediate.issuer) ?? '?'}) is not issued by a trusted ${product} ARK`);
   }
   const ark = arkCandidates.find((a) => intermediate.checkIssued(a) && intermediate.verify(a.publicKey));
-  if (ark === undefined) chainError(`the ${product} ${interName} is not signed by the ${product} ARK`);
+  if (ark === undefined) {
+    // With a supplied (trusted) ARK the ASK itself is broken; without one, nothing we trust signed it.
+    if (input.arks.length > 0) chainError(`the ${product} ${interName} is not signed by the ${product} ARK`);
+    throw new VerifyError('ARK_NOT_TRUSTED', `the ${product} ${interName} is not signed by any trusted ${product} ARK`);
+  }
   if (!ark.checkIssued(ark) || !ark.verify(ark.publicKey)) chainError(`the ${product} ARK is not self-signed`);
 
   checkWindow(vek, vekRole.toUpperCase(), ctx.now);

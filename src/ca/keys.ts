@@ -1,0 +1,94 @@
+import { createPublicKey } from 'node:crypto';
+import { CaError } from './errors.js';
+import { subtle } from './x509_provider.js';
+import type { Algorithm, CryptoKey, CryptoKeyPair, EcdsaParams, EcKeyGenParams, EcKeyImportParams, RsaHashedImportParams, RsaHashedKeyGenParams } from './x509_provider.js';
+
+/**
+ * Key types Cloister issues certificates for (the manifest's secret `keyType` values) and
+ * their WebCrypto spellings. CA keys are ECDSA only: P-256 signs fastest on the activation
+ * path, P-384 for deployments that want the larger curve.
+ */
+export type KeyType = 'ecdsa-p256' | 'ecdsa-p384' | 'ed25519' | 'rsa-2048' | 'rsa-3072' | 'rsa-4096';
+export type CaKeyType = Extract<KeyType, 'ecdsa-p256' | 'ecdsa-p384'>;
+export const KEY_TYPES: readonly KeyType[] = ['ecdsa-p256', 'ecdsa-p384', 'ed25519', 'rsa-2048', 'rsa-3072', 'rsa-4096'];
+
+interface KeySpec {
+  /** Parameters for generateKey and importKey. */
+  readonly params: EcKeyImportParams | RsaHashedImportParams | Algorithm;
+  readonly generate: EcKeyGenParams | RsaHashedKeyGenParams | Algorithm;
+  /** Signature algorithm when this key signs a certificate, CSR or CRL. */
+  readonly signing: Algorithm | EcdsaParams;
+}
+
+const RSA_E = new Uint8Array([1, 0, 1]);
+const rsa = (bits: number): KeySpec => ({
+  params: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+  generate: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', modulusLength: bits, publicExponent: RSA_E },
+  signing: { name: 'RSASSA-PKCS1-v1_5' },
+});
+
+export const KEY_SPECS: Readonly<Record<KeyType, KeySpec>> = {
+  'ecdsa-p256': { params: { name: 'ECDSA', namedCurve: 'P-256' }, generate: { name: 'ECDSA', namedCurve: 'P-256' }, signing: { name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams },
+  'ecdsa-p384': { params: { name: 'ECDSA', namedCurve: 'P-384' }, generate: { name: 'ECDSA', namedCurve: 'P-384' }, signing: { name: 'ECDSA', hash: 'SHA-384' } as EcdsaParams },
+  ed25519: { params: { name: 'Ed25519' }, generate: { name: 'Ed25519' }, signing: { name: 'Ed25519' } },
+  'rsa-2048': rsa(2048),
+  'rsa-3072': rsa(3072),
+  'rsa-4096': rsa(4096),
+};
+
+export function checkKeyType(t: string, allowed: readonly string[] = KEY_TYPES): asserts t is KeyType {
+  if (!allowed.includes(t)) throw new CaError('CA_KEY_UNSUPPORTED', `key type: got '${t}', want one of ${allowed.join(', ')}`);
+}
+
+export async function generateKeyPair(type: KeyType): Promise<CryptoKeyPair> {
+  return (await subtle.generateKey(KEY_SPECS[type].generate, true, ['sign', 'verify'])) as CryptoKeyPair;
+}
+
+export async function exportPrivateKeyPem(key: CryptoKey): Promise<string> {
+  return toPem('PRIVATE KEY', new Uint8Array(await subtle.exportKey('pkcs8', key)));
+}
+
+export async function importPrivateKeyPem(pem: string, type: KeyType): Promise<CryptoKey> {
+  const der = fromPem(pem, 'PRIVATE KEY');
+  return subtle.importKey('pkcs8', der, KEY_SPECS[type].params, true, ['sign']);
+}
+
+export async function importPublicKeySpki(spki: Uint8Array, type: KeyType): Promise<CryptoKey> {
+  return subtle.importKey('spki', spki, KEY_SPECS[type].params, true, ['verify']);
+}
+
+/**
+ * The key type of a DER SubjectPublicKeyInfo as node reads it, or undefined when Cloister does
+ * not issue for it (other curves, RSA below 2048 or above 4096 bits, DSA, X25519...).
+ */
+export function keyTypeOfSpki(spki: Uint8Array): KeyType | undefined {
+  let key;
+  try {
+    key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+  } catch {
+    return undefined;
+  }
+  const d = key.asymmetricKeyDetails ?? {};
+  switch (key.asymmetricKeyType) {
+    case 'ec':
+      return d.namedCurve === 'prime256v1' ? 'ecdsa-p256' : d.namedCurve === 'secp384r1' ? 'ecdsa-p384' : undefined;
+    case 'ed25519':
+      return 'ed25519';
+    case 'rsa':
+      return d.modulusLength === 2048 ? 'rsa-2048' : d.modulusLength === 3072 ? 'rsa-3072' : d.modulusLength === 4096 ? 'rsa-4096' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+export function toPem(label: string, der: Uint8Array): string {
+  const b64 = Buffer.from(der).toString('base64');
+  return `-----BEGIN ${label}-----\n${b64.replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END ${label}-----\n`;
+}
+
+/** The DER body of the one PEM block labelled `label` in `pem`; CA_SNAPSHOT_INVALID otherwise. */
+export function fromPem(pem: string, label: string): Uint8Array {
+  const m = new RegExp(`^\\s*-----BEGIN ${label}-----([A-Za-z0-9+/=\\s]+)-----END ${label}-----\\s*$`).exec(pem);
+  if (m === null) throw new CaError('CA_SNAPSHOT_INVALID', `want exactly one PEM block labelled '${label}'`);
+  return new Uint8Array(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'));
+}

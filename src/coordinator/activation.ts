@@ -1,0 +1,179 @@
+import type { Clock, Random } from '../common/clock.js';
+import { toHex } from '../common/bytes.js';
+import { durationMs, renderTemplate, type Manifest, type SecretMaterial } from '../manifest/index.js';
+import type { Store } from '../store/index.js';
+import { activationReportData, checkReportData } from '../verify/index.js';
+import type { CaFactory, IntermediateAuthority } from './ca_port.js';
+import { CoordinatorError } from './codes.js';
+import type { NonceRegistry } from './nonces.js';
+import { matchPackage, type WorkloadClaims } from './package_match.js';
+import { generateSecrets, toMaterial } from './secrets.js';
+import { KEY, encodeJson, readJson, type CounterRecord, type InstanceRecord, type RevocationRecord, type StoredSecret } from './state.js';
+import type { WorkloadEvidence, WorkloadVerifier } from './workload_verifier.js';
+
+export interface ActivateRequest {
+  readonly workload: string;
+  readonly instanceId?: string;
+  readonly nonce: Uint8Array;
+  readonly evidence: WorkloadEvidence;
+  readonly csrPem: string;
+}
+
+export interface ActivateResult {
+  readonly workload: string;
+  readonly instanceId: string;
+  readonly certificatePem: string;
+  readonly chainPem: readonly string[];
+  readonly expiresAt: Date;
+  readonly files: ReadonlyMap<string, Uint8Array>;
+  readonly env: Readonly<Record<string, string>>;
+  readonly argv: readonly string[];
+  /**
+   * The private key never leaves the workload, so `{{ self.key }}` renders as this random
+   * token; the launcher replaces it with its own PEM key before writing files / env / argv.
+   */
+  readonly selfKeyPlaceholder: string;
+  readonly manifestHash: string;
+  readonly claims: WorkloadClaims;
+  readonly renewed: boolean;
+}
+
+/** One manifest's view for activation: immutable while that manifest is current. */
+export interface ActiveManifest {
+  readonly manifest: Manifest;
+  /** the manifest document exactly as it was set (JSON or YAML) */
+  readonly text: string;
+  readonly hash: string;
+  readonly intermediate: IntermediateAuthority;
+  readonly rootPem: string;
+  readonly sharedSecrets: Readonly<Record<string, StoredSecret>>;
+}
+
+export interface ActivationDeps {
+  readonly store: Pick<Store, 'get' | 'commit'>;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly nonces: NonceRegistry;
+  readonly verifier: WorkloadVerifier;
+  readonly ca: Pick<CaFactory, 'parseCsr'>;
+}
+
+const MAX_COMMIT_ATTEMPTS = 5;
+const INSTANCE_ID_RE = /^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/;
+const dec = new TextDecoder();
+
+/**
+ * Activation: the nonce is consumed first (whatever the outcome, so evidence bound to it is
+ * never accepted twice), then evidence -> package -> key binding -> CSR -> limits, and only
+ * then is a certificate issued and the instance recorded in one conditional commit.
+ */
+export async function activate(deps: ActivationDeps, m: ActiveManifest, req: ActivateRequest): Promise<ActivateResult> {
+  const workload = m.manifest.workloads[req.workload];
+  if (workload === undefined) throw new CoordinatorError('WORKLOAD_UNKNOWN', `the manifest declares no workload '${req.workload}'`);
+  if (req.instanceId !== undefined && !INSTANCE_ID_RE.test(req.instanceId)) {
+    throw new CoordinatorError('REQUEST_INVALID', `instanceId '${req.instanceId}' must be 1-63 lowercase letters, digits, '.' or '-'`);
+  }
+  if (!deps.nonces.consume(req.nonce)) {
+    throw new CoordinatorError('NONCE_INVALID', 'the activation nonce is unknown, expired or already used: request a fresh one (POST /api/v1/nonce)');
+  }
+  const now = deps.clock.now();
+  const claims = await deps.verifier.verify(req.evidence, now);
+  const pkg = m.manifest.packages[workload.package]!;
+  matchPackage(workload.package, pkg, claims);
+  const { publicKeySpki } = await deps.ca.parseCsr(req.csrPem);
+  checkReportData(claims.claims.reportData, activationReportData(publicKeySpki, req.nonce), 'activation evidence');
+
+  for (let attempt = 1; ; attempt++) {
+    const counter = await readJson<CounterRecord>(deps.store, KEY.counter(req.workload));
+    const counterValue = counter?.value ?? { count: 0, next: 0 };
+    const instanceId = req.instanceId ?? `${req.workload}-${counterValue.next}`;
+    const existing = await readJson<InstanceRecord>(deps.store, KEY.instance(req.workload, instanceId));
+    const renewed = existing !== undefined;
+    if (!renewed && workload.maxActivations !== undefined && counterValue.count >= workload.maxActivations) {
+      throw new CoordinatorError('MAX_ACTIVATIONS_REACHED', `workload '${req.workload}' already has its maximum of ${workload.maxActivations} instance(s)`);
+    }
+    const instanceSecrets =
+      existing?.value.secrets ?? (await generateSecrets(m.manifest, 'per-instance', { random: deps.random, intermediate: m.intermediate, now, scopeLabel: instanceId }));
+    const lifetimeMs = durationMs(workload.certificate?.lifetime ?? m.manifest.config.certLifetime);
+    const leaf = await m.intermediate.issueLeaf({
+      csrPem: req.csrPem,
+      subjectCn: req.workload,
+      sans: {
+        dns: workload.certificate?.sans.dns ?? [],
+        ip: workload.certificate?.sans.ip ?? [],
+        uri: [`cloister://workload/${req.workload}/${instanceId}`],
+      },
+      lifetimeMs,
+      now,
+      serverAuth: true,
+      clientAuth: true,
+    });
+    const record: InstanceRecord = {
+      serial: leaf.serial,
+      activatedAt: existing?.value.activatedAt ?? now.toISOString(),
+      renewedAt: now.toISOString(),
+      expiresAt: leaf.notAfter.toISOString(),
+      secrets: instanceSecrets,
+    };
+    const put: Array<{ key: string; value: Uint8Array }> = [{ key: KEY.instance(req.workload, instanceId), value: encodeJson(record) }];
+    if (!renewed) {
+      const next = req.instanceId === undefined ? counterValue.next + 1 : counterValue.next;
+      put.push({ key: KEY.counter(req.workload), value: encodeJson({ count: counterValue.count + 1, next } satisfies CounterRecord) });
+    }
+    if (existing !== undefined) {
+      const rev: RevocationRecord = { revokedAt: now.toISOString(), workload: req.workload, instanceId };
+      put.push({ key: KEY.revocation(existing.value.serial), value: encodeJson(rev) });
+    }
+    const res = await deps.store.commit({
+      compare: [
+        { key: KEY.counter(req.workload), revision: counter?.revision ?? 0n },
+        { key: KEY.instance(req.workload, instanceId), revision: existing?.revision ?? 0n },
+      ],
+      put,
+      delete: [],
+    });
+    if (!res.ok) {
+      if (attempt < MAX_COMMIT_ATTEMPTS) continue;
+      throw new CoordinatorError('STATE_CONCURRENT_UPDATE', `activation of '${req.workload}' conflicted with concurrent activations ${attempt} times; retry`);
+    }
+    const selfKeyPlaceholder = `cloister-self-key-${toHex(deps.random.bytes(16))}`;
+    const selfPem = { cert: `${leaf.certPem}${m.intermediate.certPem}`, key: selfKeyPlaceholder, ca: m.rootPem };
+    const rendered = renderWorkload(m, req.workload, instanceId, instanceSecrets, selfPem);
+    return {
+      workload: req.workload,
+      instanceId,
+      certificatePem: leaf.certPem,
+      chainPem: [m.intermediate.certPem, m.rootPem],
+      expiresAt: leaf.notAfter,
+      ...rendered,
+      selfKeyPlaceholder,
+      manifestHash: m.hash,
+      claims,
+      renewed,
+    };
+  }
+}
+
+/** Renders the workload's files, env and argv from the manifest templates. */
+function renderWorkload(
+  m: ActiveManifest,
+  workloadName: string,
+  instanceId: string,
+  instanceSecrets: Readonly<Record<string, StoredSecret>>,
+  self: { cert: string; key: string; ca: string },
+): { files: Map<string, Uint8Array>; env: Record<string, string>; argv: string[] } {
+  const w = m.manifest.workloads[workloadName]!;
+  const secrets: Record<string, SecretMaterial | undefined> = {};
+  for (const name of Object.keys(m.manifest.secrets)) {
+    const s = instanceSecrets[name] ?? m.sharedSecrets[name];
+    secrets[name] = s === undefined ? undefined : toMaterial(s);
+  }
+  const ctx = { workload: { name: workloadName }, instance: { id: instanceId }, self, secrets };
+  const files = new Map<string, Uint8Array>();
+  for (const [path, t] of Object.entries(w.files)) files.set(path, renderTemplate(t, ctx));
+  const env: Record<string, string> = {};
+  for (const [k, t] of Object.entries(w.env)) env[k] = dec.decode(renderTemplate(t, ctx));
+  const argv = w.argv.map((t) => dec.decode(renderTemplate(t, ctx)));
+  return { files, env, argv };
+}
+

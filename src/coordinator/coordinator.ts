@@ -1,0 +1,212 @@
+import type { Logger } from 'pino';
+import type { Clock, Random } from '../common/clock.js';
+import { manifestHash as hashManifest, parseManifest } from '../manifest/index.js';
+import type { Store } from '../store/index.js';
+import type { EvidenceProvider } from '../tee/index.js';
+import { coordinatorReportData } from '../verify/index.js';
+import { activate, type ActivateRequest, type ActivateResult, type ActiveManifest } from './activation.js';
+import type { CaFactory, IntermediateAuthority, RootAuthority } from './ca_port.js';
+import { CoordinatorError } from './codes.js';
+import type { CoordinatorMetrics } from './metrics.js';
+import { createNonceRegistry } from './nonces.js';
+import { generateSecrets } from './secrets.js';
+import { KEY, encodeJson, readJson, type InstanceRecord, type ManifestRecord, type RevocationRecord, type StoredSecret } from './state.js';
+import type { WorkloadVerifier } from './workload_verifier.js';
+
+export type CoordinatorState = 'uninitialized' | 'accepting-workloads' | 'recovery';
+
+export interface CoordinatorDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly ca: CaFactory;
+  readonly verifier: WorkloadVerifier;
+  /** the coordinator's own evidence (simulated or hardware) */
+  readonly evidence: EvidenceProvider;
+  readonly log: Logger;
+  readonly metrics: CoordinatorMetrics;
+  readonly simulation: boolean;
+  readonly version: string;
+}
+
+export interface AttestationResponse {
+  readonly tee: string;
+  readonly evidence: Uint8Array;
+  readonly certs?: Uint8Array;
+  readonly rootCaPem: string;
+  readonly intermediateCaPem: string | undefined;
+  readonly manifestHash: string | null;
+}
+
+const ROOT_LIFETIME_MS = 10 * 365 * 24 * 3600_000; // the coordinator's root: long-lived, rotated with the manifest's intermediate
+const INTERMEDIATE_LIFETIME_MS = 365 * 24 * 3600_000;
+
+/**
+ * The coordinator: one immutable snapshot of (root CA, current manifest) replaced only by
+ * setManifest, and everything else in the store behind conditional commits. Invariants:
+ * - `active` is undefined exactly while the state is `uninitialized`;
+ * - a request reads `active` once and works on that snapshot;
+ * - the root CA never changes for the life of the state directory.
+ */
+export async function createCoordinator(deps: CoordinatorDeps) {
+  const nonces = createNonceRegistry({ clock: deps.clock, random: deps.random, ttlMs: 60_000, capacity: 100_000 });
+  const root = await loadOrCreateRoot(deps);
+  let active: ActiveManifest | undefined = await loadManifest(deps, root);
+  let setting: Promise<unknown> | undefined;
+  const state = (): CoordinatorState => (active === undefined ? 'uninitialized' : 'accepting-workloads');
+  const reportState = () => {
+    deps.metrics.state.reset();
+    deps.metrics.state.set({ state: state() }, 1);
+  };
+  deps.metrics.simulation.set(deps.simulation ? 1 : 0);
+  reportState();
+
+  return {
+    root,
+    state,
+    status() {
+      return { state: state(), manifestHash: active?.hash ?? null, simulation: deps.simulation, version: deps.version };
+    },
+
+    manifest(): { text: string; hash: string } {
+      if (active === undefined) throw new CoordinatorError('COORDINATOR_UNINITIALIZED', 'no manifest is set yet (cloister manifest set FILE)');
+      return { text: active.text, hash: active.hash };
+    },
+
+    /** Sets the first manifest. Later changes go through manifest updates (governance). */
+    async setManifest(text: string): Promise<{ manifestHash: string }> {
+      if (active !== undefined || setting !== undefined) {
+        throw new CoordinatorError('MANIFEST_ALREADY_SET', 'a manifest is already set; change it with a manifest update');
+      }
+      const p = setManifestOnce(deps, root, text);
+      setting = p;
+      try {
+        active = await p;
+      } finally {
+        setting = undefined;
+      }
+      reportState();
+      deps.log.info({ manifestHash: active.hash, workloads: Object.keys(active.manifest.workloads).length }, 'manifest set');
+      return { manifestHash: active.hash };
+    },
+
+    issueNonce() {
+      return nonces.issue();
+    },
+
+    async activate(req: ActivateRequest): Promise<ActivateResult> {
+      const m = active;
+      if (m === undefined) throw new CoordinatorError('COORDINATOR_UNINITIALIZED', 'no manifest is set yet, so workloads cannot activate');
+      const started = process.hrtime.bigint();
+      try {
+        const r = await activate({ store: deps.store, clock: deps.clock, random: deps.random, nonces, verifier: deps.verifier, ca: deps.ca }, m, req);
+        deps.metrics.activations.inc({ workload: req.workload, result: 'ok' });
+        deps.metrics.activationSeconds.observe({ result: 'ok' }, Number(process.hrtime.bigint() - started) / 1e9);
+        deps.log.info({ workload: r.workload, instanceId: r.instanceId, tee: r.claims.tee, renewed: r.renewed }, 'workload activated');
+        return r;
+      } catch (e) {
+        const code = (e as { code?: string }).code ?? 'INTERNAL_ERROR';
+        const known = m.manifest.workloads[req.workload] !== undefined;
+        deps.metrics.activations.inc({ workload: known ? req.workload : '(unknown)', result: code });
+        deps.metrics.activationSeconds.observe({ result: 'error' }, Number(process.hrtime.bigint() - started) / 1e9);
+        deps.log.warn({ workload: req.workload, code }, 'activation refused');
+        throw e;
+      }
+    },
+
+    /** Revokes the instance's certificate; `serial` is that of the client certificate presented. */
+    async deactivate(workload: string, instanceId: string, presentedSerial: string): Promise<void> {
+      const inst = await readJson<InstanceRecord>(deps.store, KEY.instance(workload, instanceId));
+      if (inst === undefined) throw new CoordinatorError('INSTANCE_UNKNOWN', `no instance '${instanceId}' of workload '${workload}'`);
+      if (inst.value.serial !== presentedSerial) {
+        throw new CoordinatorError('INSTANCE_NOT_AUTHENTICATED', 'deactivation needs the current certificate of that instance as TLS client certificate');
+      }
+      const rev: RevocationRecord = { revokedAt: deps.clock.now().toISOString(), workload, instanceId };
+      const res = await deps.store.commit({
+        compare: [{ key: KEY.instance(workload, instanceId), revision: inst.revision }],
+        put: [{ key: KEY.revocation(inst.value.serial), value: encodeJson(rev) }],
+        delete: [KEY.instance(workload, instanceId)],
+      });
+      if (!res.ok) throw new CoordinatorError('STATE_CONCURRENT_UPDATE', 'the instance changed while deactivating; retry');
+      deps.log.info({ workload, instanceId }, 'instance deactivated, certificate revoked');
+    },
+
+    /** The intermediate's CRL over every revoked serial (valid 1 h; clients refetch). */
+    async crl(): Promise<Uint8Array> {
+      const m = active;
+      if (m === undefined) throw new CoordinatorError('COORDINATOR_UNINITIALIZED', 'no manifest is set yet, so there is no CA');
+      const entries = await deps.store.list(KEY.revocations);
+      const now = deps.clock.now();
+      const revoked = entries.map((e) => ({
+        serial: e.key.slice(KEY.revocations.length),
+        revokedAt: new Date((JSON.parse(new TextDecoder().decode(e.value)) as RevocationRecord).revokedAt),
+      }));
+      return m.intermediate.buildCrl(revoked, { now, nextUpdate: new Date(now.getTime() + 3600_000) });
+    },
+
+    /** The coordinator's own evidence, bound to its root CA key, the manifest hash and the client's nonce. */
+    async attestation(nonce: Uint8Array): Promise<AttestationResponse> {
+      if (nonce.length < 16 || nonce.length > 64) throw new CoordinatorError('REQUEST_INVALID', `nonce must be 16-64 bytes, got ${nonce.length}`);
+      const m = active;
+      const hash = m === undefined ? new Uint8Array(0) : Buffer.from(m.hash, 'hex');
+      const ev = await deps.evidence.getEvidence(coordinatorReportData(root.spkiDer, hash, nonce));
+      return {
+        tee: ev.tee,
+        evidence: ev.evidence,
+        ...(ev.certs === undefined ? {} : { certs: ev.certs }),
+        rootCaPem: root.certPem,
+        intermediateCaPem: m?.intermediate.certPem,
+        manifestHash: m?.hash ?? null,
+      };
+    },
+  };
+}
+
+export type Coordinator = Awaited<ReturnType<typeof createCoordinator>>;
+
+async function loadOrCreateRoot(deps: CoordinatorDeps): Promise<RootAuthority> {
+  const stored = await readJson<{ root: unknown }>(deps.store, KEY.root);
+  if (stored !== undefined) return deps.ca.loadRoot(stored.value.root);
+  const root = await deps.ca.createRoot({ name: 'Cloister Coordinator Root CA', now: deps.clock.now(), lifetimeMs: ROOT_LIFETIME_MS });
+  const res = await deps.store.commit({ compare: [{ key: KEY.root, revision: 0n }], put: [{ key: KEY.root, value: encodeJson({ root: root.snapshot }) }], delete: [] });
+  if (!res.ok) return loadOrCreateRoot(deps); // another process created it first: use theirs
+  deps.log.info('created coordinator root CA');
+  return root;
+}
+
+async function loadManifest(deps: CoordinatorDeps, root: RootAuthority): Promise<(ActiveManifest & { text: string }) | undefined> {
+  const rec = await readJson<ManifestRecord>(deps.store, KEY.manifest);
+  if (rec === undefined) return undefined;
+  const manifest = parseManifest(rec.value.text);
+  const intermediate = await deps.ca.loadIntermediate(root, rec.value.intermediate);
+  const sharedSecrets: Record<string, StoredSecret> = {};
+  for (const e of await deps.store.list('secrets/shared/')) {
+    sharedSecrets[e.key.slice('secrets/shared/'.length)] = JSON.parse(new TextDecoder().decode(e.value)) as StoredSecret;
+  }
+  return { manifest, hash: rec.value.hash, text: rec.value.text, intermediate, rootPem: root.certPem, sharedSecrets };
+}
+
+async function setManifestOnce(deps: CoordinatorDeps, root: RootAuthority, text: string): Promise<ActiveManifest & { text: string }> {
+  const manifest = parseManifest(text);
+  const hash = hashManifest(manifest);
+  const now = deps.clock.now();
+  const intermediate: IntermediateAuthority = await deps.ca.createIntermediate(root, {
+    name: `Cloister Intermediate CA ${hash.slice(0, 16)}`,
+    now,
+    lifetimeMs: INTERMEDIATE_LIFETIME_MS,
+  });
+  const sharedSecrets = await generateSecrets(manifest, 'shared', { random: deps.random, intermediate, now, scopeLabel: 'shared' });
+  const record: ManifestRecord = { text, hash, setAt: now.toISOString(), intermediate: intermediate.snapshot };
+  const res = await deps.store.commit({
+    compare: [{ key: KEY.manifest, revision: 0n }],
+    put: [
+      { key: KEY.manifest, value: encodeJson(record) },
+      ...Object.entries(sharedSecrets).map(([name, s]) => ({ key: KEY.sharedSecret(name), value: encodeJson(s) })),
+    ],
+    delete: [],
+  });
+  if (!res.ok) throw new CoordinatorError('MANIFEST_ALREADY_SET', 'a manifest was set concurrently');
+  return { manifest, hash, text, intermediate, rootPem: root.certPem, sharedSecrets };
+}
+
+

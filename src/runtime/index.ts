@@ -1,0 +1,26 @@
+/** The coordinator client: attest the coordinator, activate/deactivate instances, keep verified roots. */
+export { CLIENT_CODES, type ClientCode } from './codes.js';
+export { ClientError } from './errors.js';
+export { request, parseCoordinatorUrl, endpoint, type HttpMethod, type JsonResponse, type RequestOptions } from './https.js';
+export { attestCoordinator, NONCE_SIZE, type AttestCoordinatorOptions, type AttestedCoordinator } from './attest_coordinator.js';
+export { activate, deactivate, type Activation, type ActivateOptions, type DeactivateOptions } from './activate.js';
+export { createInstanceKey, type InstanceKey } from './csr.js';
+export { chainProblem, rootProblem } from './cert_chain.js';
+export {
+  cloisterHome,
+  coordinatorCaPath,
+  loadCoordinatorRoot,
+  saveCoordinatorRoot,
+  writeFileAtomic,
+  CLOISTER_HOME_ENV,
+  ROOT_CA_FILE,
+} from './ca_store.js';
+export {
+  manifestGetResponseSchema,
+  manifestSetResponseSchema,
+  parseResponse,
+  statusResponseSchema,
+  type ActivateResponse,
+  type AttestationResponse,
+  type StatusResponse,
+} from './responses.js';
