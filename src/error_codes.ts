@@ -11,7 +11,7 @@ import { SIM_VERIFY_CODES } from './verify/index.js';
 import { MANIFEST_CODES } from './manifest/index.js';
 import { TEE_CODES } from './tee/index.js';
 import { STORE_CODES } from './store/index.js';
-import { COORDINATOR_CODES } from './coordinator/codes.js';
+import { COORDINATOR_CODES } from './coordinator/index.js';
 
 /**
  * Every stable error code, grouped as documented in docs/errors.md (generated from this list

@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerCollateralCommands } from './commands/collateral.js';
+import { registerCoordinatorCommands } from './commands/coordinator.js';
 import { registerEvidenceCommands } from './commands/evidence.js';
+import { registerMeasureCommand } from './commands/measure.js';
 import { EXIT, describeError, exitCodeFor } from './exit.js';
 import { VERSION } from './version.js';
 
@@ -16,6 +18,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerEvidenceCommands(program, run);
   registerCollateralCommands(program, run);
+  registerCoordinatorCommands(program, run);
+  registerMeasureCommand(program);
   return program;
 }
 

@@ -3,7 +3,7 @@ import { toHex } from '../common/bytes.js';
 import { durationMs, renderTemplate, type Manifest, type SecretMaterial } from '../manifest/index.js';
 import type { Store } from '../store/index.js';
 import { activationReportData, checkReportData } from '../verify/index.js';
-import type { CaFactory, IntermediateAuthority } from './ca_port.js';
+import { issueLeaf, verifyCsr, type Ca } from '../ca/index.js';
 import { CoordinatorError } from './codes.js';
 import type { NonceRegistry } from './nonces.js';
 import { matchPackage, type WorkloadClaims } from './package_match.js';
@@ -44,8 +44,8 @@ export interface ActiveManifest {
   /** the manifest document exactly as it was set (JSON or YAML) */
   readonly text: string;
   readonly hash: string;
-  readonly intermediate: IntermediateAuthority;
-  readonly rootPem: string;
+  /** the coordinator's CA (root + intermediate) that certifies this manifest's workloads */
+  readonly ca: Ca;
   readonly sharedSecrets: Readonly<Record<string, StoredSecret>>;
 }
 
@@ -55,7 +55,6 @@ export interface ActivationDeps {
   readonly random: Random;
   readonly nonces: NonceRegistry;
   readonly verifier: WorkloadVerifier;
-  readonly ca: Pick<CaFactory, 'parseCsr'>;
 }
 
 const MAX_COMMIT_ATTEMPTS = 5;
@@ -80,7 +79,7 @@ export async function activate(deps: ActivationDeps, m: ActiveManifest, req: Act
   const claims = await deps.verifier.verify(req.evidence, now);
   const pkg = m.manifest.packages[workload.package]!;
   matchPackage(workload.package, pkg, claims);
-  const { publicKeySpki } = await deps.ca.parseCsr(req.csrPem);
+  const { publicKeySpki } = await verifyCsr(req.csrPem);
   checkReportData(claims.claims.reportData, activationReportData(publicKeySpki, req.nonce), 'activation evidence');
 
   for (let attempt = 1; ; attempt++) {
@@ -93,9 +92,9 @@ export async function activate(deps: ActivationDeps, m: ActiveManifest, req: Act
       throw new CoordinatorError('MAX_ACTIVATIONS_REACHED', `workload '${req.workload}' already has its maximum of ${workload.maxActivations} instance(s)`);
     }
     const instanceSecrets =
-      existing?.value.secrets ?? (await generateSecrets(m.manifest, 'per-instance', { random: deps.random, intermediate: m.intermediate, now, scopeLabel: instanceId }));
+      existing?.value.secrets ?? (await generateSecrets(m.manifest, 'per-instance', { random: deps.random, ca: m.ca, now, scopeLabel: instanceId }));
     const lifetimeMs = durationMs(workload.certificate?.lifetime ?? m.manifest.config.certLifetime);
-    const leaf = await m.intermediate.issueLeaf({
+    const leaf = await issueLeaf(m.ca, {
       csrPem: req.csrPem,
       subjectCn: req.workload,
       sans: {
@@ -105,8 +104,6 @@ export async function activate(deps: ActivationDeps, m: ActiveManifest, req: Act
       },
       lifetimeMs,
       now,
-      serverAuth: true,
-      clientAuth: true,
     });
     const record: InstanceRecord = {
       serial: leaf.serial,
@@ -137,13 +134,13 @@ export async function activate(deps: ActivationDeps, m: ActiveManifest, req: Act
       throw new CoordinatorError('STATE_CONCURRENT_UPDATE', `activation of '${req.workload}' conflicted with concurrent activations ${attempt} times; retry`);
     }
     const selfKeyPlaceholder = `cloister-self-key-${toHex(deps.random.bytes(16))}`;
-    const selfPem = { cert: `${leaf.certPem}${m.intermediate.certPem}`, key: selfKeyPlaceholder, ca: m.rootPem };
+    const selfPem = { cert: leaf.chainPem, key: selfKeyPlaceholder, ca: m.ca.root.certPem };
     const rendered = renderWorkload(m, req.workload, instanceId, instanceSecrets, selfPem);
     return {
       workload: req.workload,
       instanceId,
       certificatePem: leaf.certPem,
-      chainPem: [m.intermediate.certPem, m.rootPem],
+      chainPem: [m.ca.intermediate.certPem, m.ca.root.certPem],
       expiresAt: leaf.notAfter,
       ...rendered,
       selfKeyPlaceholder,

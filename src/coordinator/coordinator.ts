@@ -5,7 +5,8 @@ import type { Store } from '../store/index.js';
 import type { EvidenceProvider } from '../tee/index.js';
 import { coordinatorReportData } from '../verify/index.js';
 import { activate, type ActivateRequest, type ActivateResult, type ActiveManifest } from './activation.js';
-import type { CaFactory, IntermediateAuthority, RootAuthority } from './ca_port.js';
+import { X509Certificate } from 'node:crypto';
+import { buildCrl, createCa, loadCa, snapshotCa, type Ca } from '../ca/index.js';
 import { CoordinatorError } from './codes.js';
 import type { CoordinatorMetrics } from './metrics.js';
 import { createNonceRegistry } from './nonces.js';
@@ -19,7 +20,6 @@ export interface CoordinatorDeps {
   readonly store: Store;
   readonly clock: Clock;
   readonly random: Random;
-  readonly ca: CaFactory;
   readonly verifier: WorkloadVerifier;
   /** the coordinator's own evidence (simulated or hardware) */
   readonly evidence: EvidenceProvider;
@@ -38,8 +38,16 @@ export interface AttestationResponse {
   readonly manifestHash: string | null;
 }
 
-const ROOT_LIFETIME_MS = 10 * 365 * 24 * 3600_000; // the coordinator's root: long-lived, rotated with the manifest's intermediate
+// The coordinator's CA lives as long as its state directory: the root 10 years, the intermediate
+// that signs workload certificates 1 year (manifest updates roll it; see docs/state.md).
+const ROOT_LIFETIME_MS = 10 * 365 * 24 * 3600_000;
 const INTERMEDIATE_LIFETIME_MS = 365 * 24 * 3600_000;
+
+/** The coordinator's root CA as clients see it: the PEM and the DER SPKI its attestation binds. */
+export interface RootIdentity {
+  readonly certPem: string;
+  readonly spkiDer: Uint8Array;
+}
 
 /**
  * The coordinator: one immutable snapshot of (root CA, current manifest) replaced only by
@@ -50,8 +58,12 @@ const INTERMEDIATE_LIFETIME_MS = 365 * 24 * 3600_000;
  */
 export async function createCoordinator(deps: CoordinatorDeps) {
   const nonces = createNonceRegistry({ clock: deps.clock, random: deps.random, ttlMs: 60_000, capacity: 100_000 });
-  const root = await loadOrCreateRoot(deps);
-  let active: ActiveManifest | undefined = await loadManifest(deps, root);
+  const ca = await loadOrCreateCa(deps);
+  const root: RootIdentity = {
+    certPem: ca.root.certPem,
+    spkiDer: new Uint8Array(new X509Certificate(ca.root.certPem).publicKey.export({ type: 'spki', format: 'der' })),
+  };
+  let active: ActiveManifest | undefined = await loadManifest(deps, ca);
   let setting: Promise<unknown> | undefined;
   const state = (): CoordinatorState => (active === undefined ? 'uninitialized' : 'accepting-workloads');
   const reportState = () => {
@@ -63,6 +75,8 @@ export async function createCoordinator(deps: CoordinatorDeps) {
 
   return {
     root,
+    /** the CA, for issuing the coordinator's own TLS certificate */
+    ca,
     state,
     status() {
       return { state: state(), manifestHash: active?.hash ?? null, simulation: deps.simulation, version: deps.version };
@@ -78,7 +92,7 @@ export async function createCoordinator(deps: CoordinatorDeps) {
       if (active !== undefined || setting !== undefined) {
         throw new CoordinatorError('MANIFEST_ALREADY_SET', 'a manifest is already set; change it with a manifest update');
       }
-      const p = setManifestOnce(deps, root, text);
+      const p = setManifestOnce(deps, ca, text);
       setting = p;
       try {
         active = await p;
@@ -99,7 +113,7 @@ export async function createCoordinator(deps: CoordinatorDeps) {
       if (m === undefined) throw new CoordinatorError('COORDINATOR_UNINITIALIZED', 'no manifest is set yet, so workloads cannot activate');
       const started = process.hrtime.bigint();
       try {
-        const r = await activate({ store: deps.store, clock: deps.clock, random: deps.random, nonces, verifier: deps.verifier, ca: deps.ca }, m, req);
+        const r = await activate({ store: deps.store, clock: deps.clock, random: deps.random, nonces, verifier: deps.verifier }, m, req);
         deps.metrics.activations.inc({ workload: req.workload, result: 'ok' });
         deps.metrics.activationSeconds.observe({ result: 'ok' }, Number(process.hrtime.bigint() - started) / 1e9);
         deps.log.info({ workload: r.workload, instanceId: r.instanceId, tee: r.claims.tee, renewed: r.renewed }, 'workload activated');
@@ -118,7 +132,7 @@ export async function createCoordinator(deps: CoordinatorDeps) {
     async deactivate(workload: string, instanceId: string, presentedSerial: string): Promise<void> {
       const inst = await readJson<InstanceRecord>(deps.store, KEY.instance(workload, instanceId));
       if (inst === undefined) throw new CoordinatorError('INSTANCE_UNKNOWN', `no instance '${instanceId}' of workload '${workload}'`);
-      if (inst.value.serial !== presentedSerial) {
+      if (normalizeSerial(inst.value.serial) !== normalizeSerial(presentedSerial)) {
         throw new CoordinatorError('INSTANCE_NOT_AUTHENTICATED', 'deactivation needs the current certificate of that instance as TLS client certificate');
       }
       const rev: RevocationRecord = { revokedAt: deps.clock.now().toISOString(), workload, instanceId };
@@ -139,9 +153,10 @@ export async function createCoordinator(deps: CoordinatorDeps) {
       const now = deps.clock.now();
       const revoked = entries.map((e) => ({
         serial: e.key.slice(KEY.revocations.length),
+        reason: 'superseded' as const,
         revokedAt: new Date((JSON.parse(new TextDecoder().decode(e.value)) as RevocationRecord).revokedAt),
       }));
-      return m.intermediate.buildCrl(revoked, { now, nextUpdate: new Date(now.getTime() + 3600_000) });
+      return (await buildCrl({ ...m.ca, revoked }, now, new Date(now.getTime() + 3600_000))).der;
     },
 
     /** The coordinator's own evidence, bound to its root CA key, the manifest hash and the client's nonce. */
@@ -155,7 +170,7 @@ export async function createCoordinator(deps: CoordinatorDeps) {
         evidence: ev.evidence,
         ...(ev.certs === undefined ? {} : { certs: ev.certs }),
         rootCaPem: root.certPem,
-        intermediateCaPem: m?.intermediate.certPem,
+        intermediateCaPem: m?.ca.intermediate.certPem,
         manifestHash: m?.hash ?? null,
       };
     },
@@ -164,39 +179,39 @@ export async function createCoordinator(deps: CoordinatorDeps) {
 
 export type Coordinator = Awaited<ReturnType<typeof createCoordinator>>;
 
-async function loadOrCreateRoot(deps: CoordinatorDeps): Promise<RootAuthority> {
-  const stored = await readJson<{ root: unknown }>(deps.store, KEY.root);
-  if (stored !== undefined) return deps.ca.loadRoot(stored.value.root);
-  const root = await deps.ca.createRoot({ name: 'Cloister Coordinator Root CA', now: deps.clock.now(), lifetimeMs: ROOT_LIFETIME_MS });
-  const res = await deps.store.commit({ compare: [{ key: KEY.root, revision: 0n }], put: [{ key: KEY.root, value: encodeJson({ root: root.snapshot }) }], delete: [] });
-  if (!res.ok) return loadOrCreateRoot(deps); // another process created it first: use theirs
-  deps.log.info('created coordinator root CA');
-  return root;
+async function loadOrCreateCa(deps: CoordinatorDeps): Promise<Ca> {
+  const stored = await readJson<{ ca: unknown }>(deps.store, KEY.ca);
+  if (stored !== undefined) return loadCa(stored.value.ca, { random: deps.random });
+  const ca = await createCa({
+    name: 'Cloister Coordinator',
+    now: deps.clock.now(),
+    random: deps.random,
+    rootLifetimeMs: ROOT_LIFETIME_MS,
+    intermediateLifetimeMs: INTERMEDIATE_LIFETIME_MS,
+  });
+  const res = await deps.store.commit({ compare: [{ key: KEY.ca, revision: 0n }], put: [{ key: KEY.ca, value: encodeJson({ ca: snapshotCa(ca) }) }], delete: [] });
+  if (!res.ok) return loadOrCreateCa(deps); // another process created it first: use theirs
+  deps.log.info('created the coordinator CA (root + intermediate)');
+  return ca;
 }
 
-async function loadManifest(deps: CoordinatorDeps, root: RootAuthority): Promise<(ActiveManifest & { text: string }) | undefined> {
+async function loadManifest(deps: CoordinatorDeps, ca: Ca): Promise<ActiveManifest | undefined> {
   const rec = await readJson<ManifestRecord>(deps.store, KEY.manifest);
   if (rec === undefined) return undefined;
   const manifest = parseManifest(rec.value.text);
-  const intermediate = await deps.ca.loadIntermediate(root, rec.value.intermediate);
   const sharedSecrets: Record<string, StoredSecret> = {};
   for (const e of await deps.store.list('secrets/shared/')) {
     sharedSecrets[e.key.slice('secrets/shared/'.length)] = JSON.parse(new TextDecoder().decode(e.value)) as StoredSecret;
   }
-  return { manifest, hash: rec.value.hash, text: rec.value.text, intermediate, rootPem: root.certPem, sharedSecrets };
+  return { manifest, hash: rec.value.hash, text: rec.value.text, ca, sharedSecrets };
 }
 
-async function setManifestOnce(deps: CoordinatorDeps, root: RootAuthority, text: string): Promise<ActiveManifest & { text: string }> {
+async function setManifestOnce(deps: CoordinatorDeps, ca: Ca, text: string): Promise<ActiveManifest> {
   const manifest = parseManifest(text);
   const hash = hashManifest(manifest);
   const now = deps.clock.now();
-  const intermediate: IntermediateAuthority = await deps.ca.createIntermediate(root, {
-    name: `Cloister Intermediate CA ${hash.slice(0, 16)}`,
-    now,
-    lifetimeMs: INTERMEDIATE_LIFETIME_MS,
-  });
-  const sharedSecrets = await generateSecrets(manifest, 'shared', { random: deps.random, intermediate, now, scopeLabel: 'shared' });
-  const record: ManifestRecord = { text, hash, setAt: now.toISOString(), intermediate: intermediate.snapshot };
+  const sharedSecrets = await generateSecrets(manifest, 'shared', { random: deps.random, ca, now, scopeLabel: 'shared' });
+  const record: ManifestRecord = { text, hash, setAt: now.toISOString() };
   const res = await deps.store.commit({
     compare: [{ key: KEY.manifest, revision: 0n }],
     put: [
@@ -206,7 +221,10 @@ async function setManifestOnce(deps: CoordinatorDeps, root: RootAuthority, text:
     delete: [],
   });
   if (!res.ok) throw new CoordinatorError('MANIFEST_ALREADY_SET', 'a manifest was set concurrently');
-  return { manifest, hash, text, intermediate, rootPem: root.certPem, sharedSecrets };
+  return { manifest, hash, text, ca, sharedSecrets };
 }
 
-
+/** Serial numbers as lowercase hex without leading zeros (X509Certificate prints uppercase). */
+function normalizeSerial(hex: string): string {
+  return hex.toLowerCase().replace(/^0+(?=.)/, '');
+}

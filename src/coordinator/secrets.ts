@@ -1,7 +1,7 @@
 import type { Random } from '../common/clock.js';
 import { fromHexStrict, toHex } from '../common/bytes.js';
 import { durationMs, type Manifest, type ManifestSecret, type SecretMaterial } from '../manifest/index.js';
-import type { IntermediateAuthority } from './ca_port.js';
+import { issueSecretCertificate, type Ca } from '../ca/index.js';
 import type { StoredSecret } from './state.js';
 
 /**
@@ -11,7 +11,7 @@ import type { StoredSecret } from './state.js';
 export async function generateSecret(
   name: string,
   def: ManifestSecret,
-  o: { random: Random; intermediate: IntermediateAuthority; now: Date; scopeLabel: string },
+  o: { random: Random; ca: Ca; now: Date; scopeLabel: string },
 ): Promise<StoredSecret | undefined> {
   switch (def.type) {
     case 'symmetric-key':
@@ -19,15 +19,15 @@ export async function generateSecret(
     case 'random':
       return { kind: 'bytes', hex: toHex(o.random.bytes(def.size)) };
     case 'certificate': {
-      const c = await o.intermediate.issueSecretCertificate({
+      const c = await issueSecretCertificate(o.ca, {
         keyType: def.keyType,
-        subjectCn: def.subject ?? `${name} (${o.scopeLabel})`,
-        sans: { dns: def.sans?.dns ?? [], ip: def.sans?.ip ?? [], uri: [] },
-        ca: def.ca,
-        lifetimeMs: durationMs(def.validity),
+        ...(def.subject === undefined ? { subjectCn: `${name}.${o.scopeLabel}` } : { subject: def.subject }),
+        sans: { dns: def.sans?.dns ?? [], ip: def.sans?.ip ?? [] },
+        isCa: def.ca,
+        validityMs: durationMs(def.validity),
         now: o.now,
       });
-      return { kind: 'certificate', certPem: c.certPem, keyPem: c.keyPem };
+      return { kind: 'certificate', certPem: c.chainPem, keyPem: c.privateKeyPem };
     }
     case 'user':
       return undefined;
@@ -38,7 +38,7 @@ export async function generateSecret(
 export async function generateSecrets(
   manifest: Manifest,
   scope: 'shared' | 'per-instance',
-  o: { random: Random; intermediate: IntermediateAuthority; now: Date; scopeLabel: string },
+  o: { random: Random; ca: Ca; now: Date; scopeLabel: string },
 ): Promise<Record<string, StoredSecret>> {
   const out: Record<string, StoredSecret> = {};
   for (const [name, def] of Object.entries(manifest.secrets)) {

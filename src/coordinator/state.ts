@@ -4,7 +4,7 @@ import { CoordinatorError } from './codes.js';
 /**
  * The coordinator's persistent state, one JSON value per key in the sealed store:
  *
- *   coordinator/root              { root: <CA snapshot> }
+ *   coordinator/ca                { ca: <CA snapshot: root + intermediate, keys included> }
  *   coordinator/manifest          ManifestRecord
  *   secrets/shared/<name>         StoredSecret
  *   instances/<workload>/<id>     InstanceRecord
@@ -15,7 +15,7 @@ import { CoordinatorError } from './codes.js';
  * so concurrent requests (and, later, coordinator replicas on etcd) never lose an update.
  */
 export const KEY = {
-  root: 'coordinator/root',
+  ca: 'coordinator/ca',
   manifest: 'coordinator/manifest',
   sharedSecret: (name: string) => `secrets/shared/${name}`,
   instance: (workload: string, id: string) => `instances/${workload}/${id}`,
@@ -29,7 +29,6 @@ export interface ManifestRecord {
   readonly text: string;
   readonly hash: string;
   readonly setAt: string;
-  readonly intermediate: unknown;
 }
 
 export type StoredSecret =

@@ -1,6 +1,7 @@
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { crossReferenceIssues } from './crossref.js';
+import { findDuplicateJsonKey } from './json_duplicates.js';
 import { ManifestError, type ManifestIssue } from './errors.js';
 import { manifestSchema, type Manifest } from './schema.js';
 
@@ -42,11 +43,8 @@ function parseText(text: string, format: ManifestFormat): unknown {
     } catch (e) {
       throw invalid([{ path: '', message: `not valid JSON: ${(e as Error).message}` }]);
     }
-    // JSON.parse keeps the last of duplicate keys silently; another parser may keep the first.
-    // Two readers must never see two different policies, so duplicates are refused (the YAML
-    // parser detects them; JSON text is valid YAML 1.2 flow syntax).
-    const dup = parseDocument(text, { uniqueKeys: true, schema: 'json' }).errors.find((e) => e.code === 'DUPLICATE_KEY');
-    if (dup !== undefined) throw invalid([{ path: '', message: `duplicate key ${position(dup)}` }]);
+    const dup = findDuplicateJsonKey(text);
+    if (dup !== undefined) throw invalid([{ path: '', message: `duplicate key '${dup.key}' at offset ${dup.offset}` }]);
     return value;
   }
   const doc = parseDocument(text, { uniqueKeys: true, schema: 'core', merge: false, prettyErrors: false });

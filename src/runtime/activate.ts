@@ -97,15 +97,17 @@ export async function activate(o: ActivateOptions): Promise<Activation> {
     throw new ClientError('ACTIVATION_CHAIN_INVALID', `activation certificate does not chain to the pinned coordinator root CA: ${problem}`);
   }
 
+  // docs/api.md: `{{ self.key }}` arrives as a random placeholder that only we can fill in.
+  const fill = (text: string) => text.replaceAll(r.selfKeyPlaceholder, key.keyPem);
   return {
     workload: r.workload,
     instanceId: r.instanceId,
     keyPem: key.keyPem,
     certificatePem: r.certificate,
     chainPem: r.chain,
-    files: new Map(Object.entries(r.files).map(([path, b64]) => [path, decodeBase64(b64)])),
-    env: r.env,
-    argv: r.argv,
+    files: new Map(Object.entries(r.files).map(([path, b64]) => [path, replaceBytes(decodeBase64(b64), r.selfKeyPlaceholder, key.keyPem)])),
+    env: Object.fromEntries(Object.entries(r.env).map(([k, v]) => [k, fill(v)])),
+    argv: r.argv.map(fill),
     expiresAt: new Date(r.expiresAt),
     manifestHash: r.manifestHash,
     simulation: r.simulation === true,
@@ -115,6 +117,8 @@ export async function activate(o: ActivateOptions): Promise<Activation> {
 export interface DeactivateOptions {
   readonly coordinatorUrl: string;
   readonly rootCaPem: string;
+  readonly workload: string;
+  readonly instanceId: string;
   /** the instance's own key and certificate: the coordinator identifies the instance by mTLS */
   readonly keyPem: string;
   readonly certificatePem: string;
@@ -127,11 +131,27 @@ export interface DeactivateOptions {
 export async function deactivate(o: DeactivateOptions): Promise<unknown> {
   const base = parseCoordinatorUrl(o.coordinatorUrl);
   const clientCert = [o.certificatePem, ...(o.chainPem ?? [])].map((p) => p.trim()).join('\n') + '\n';
-  const res = await request('POST', endpoint(base, '/api/v1/deactivate'), {}, {
+  const res = await request('POST', endpoint(base, '/api/v1/deactivate'), { workload: o.workload, instanceId: o.instanceId }, {
     ca: o.rootCaPem,
     clientCert,
     clientKey: o.keyPem,
     timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   });
   return res.json;
+}
+
+/** Replaces every occurrence of the ASCII `token` in `bytes` with `value` (UTF-8). */
+function replaceBytes(bytes: Uint8Array, token: string, value: string): Uint8Array {
+  const buf = Buffer.from(bytes);
+  const t = Buffer.from(token, 'utf8');
+  const v = Buffer.from(value, 'utf8');
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (let i = buf.indexOf(t, from); i !== -1; i = buf.indexOf(t, from)) {
+    parts.push(buf.subarray(from, i), v);
+    from = i + t.length;
+  }
+  if (from === 0) return bytes;
+  parts.push(buf.subarray(from));
+  return new Uint8Array(Buffer.concat(parts));
 }

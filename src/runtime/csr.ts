@@ -1,6 +1,5 @@
-import 'reflect-metadata'; // @peculiar/x509 (tsyringe) needs the Reflect metadata polyfill loaded first
-import { KeyObject, webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import { webcrypto } from 'node:crypto';
+import { csrFromKey } from '../ca/index.js';
 
 /** A fresh instance key pair and its PKCS#10 request (the CSR that activation sends). */
 export interface InstanceKey {
@@ -12,18 +11,12 @@ export interface InstanceKey {
 }
 
 /**
- * Makes an ECDSA P-256 key pair (WebCrypto, node's CSPRNG) and a CSR signed with it
- * (ecdsa-with-SHA256). The subject CN is the workload name; the coordinator decides the final
+ * A fresh ECDSA P-256 key pair (node's WebCrypto CSPRNG) and a CSR signed with it, through the
+ * CA layer's csrFromKey. The subject CN is the workload name; the coordinator takes the final
  * subject and SANs from the manifest, so nothing else is requested.
  */
 export async function createInstanceKey(commonName: string): Promise<InstanceKey> {
-  const subtle = webcrypto.subtle;
-  const keys = (await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create(
-    { name: [{ CN: [commonName] }], keys, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } },
-    webcrypto as unknown as Crypto,
-  );
-  const keyPem = KeyObject.from(keys.privateKey).export({ type: 'pkcs8', format: 'pem' }) as string;
-  const spki = new Uint8Array(await subtle.exportKey('spki', keys.publicKey));
-  return { keyPem, spki, csrPem: csr.toString('pem') };
+  const { csrPem, keys, privateKeyPem } = await csrFromKey({ subjectCn: commonName });
+  const spki = new Uint8Array(await webcrypto.subtle.exportKey('spki', keys.publicKey));
+  return { keyPem: privateKeyPem, spki, csrPem };
 }

@@ -33,6 +33,8 @@ export const activateResponseSchema = z.object({
   files: z.record(z.string(), base64),
   env: z.record(z.string(), z.string()),
   argv: z.array(z.string()),
+  /** stands for the instance's private key in files/env/argv (the coordinator never sees the key) */
+  selfKeyPlaceholder: z.string().regex(/^cloister-self-key-[0-9a-f]{32}$/, "want 'cloister-self-key-' + 32 hex digits"),
   manifestHash: hex64,
   simulation: z.literal(true).optional(),
 });

@@ -171,3 +171,26 @@ test('JSON and YAML inputs give the same manifest; format can be forced', () => 
   assert.deepEqual(parseManifest(json, 'yaml'), parseManifest(yaml, 'yaml'));
   assertThrowsCode(() => parseManifest(yaml, 'json'), 'MANIFEST_INVALID');
 });
+
+test('duplicate JSON keys are found at any depth, also when spelled with escapes', () => {
+  assertIssue('{"packages": {"a": {}, "b": {}, "\\u0061": {}}, "workloads": {}}', '', /duplicate key 'a'/);
+  assertIssue('{"workloads": {"w": {"env": {"X": "1", "X" : "2"}}}, "packages": {}}', '', /duplicate key 'X'/);
+  // the same key in sibling objects, in arrays, or as a string value is fine
+  const ok = JSON.stringify({ ...baseManifest(), connections: [{ from: 'api', to: 'db' }, { from: 'db', to: 'api' }] });
+  validateManifest(JSON.parse(ok));
+  parseManifest(ok.replace('"from":"api"', '"from" : "api"'));
+  parseManifest(JSON.stringify(baseManifest()).replace('{{ workload.name }}', 'quote \\" and {\\"k\\":1}'));
+});
+
+test('property: JSON.stringify output never has duplicate keys; an injected duplicate is always found', async () => {
+  const { findDuplicateJsonKey } = await import('../../src/manifest/json_duplicates.js');
+  const fc = (await import('fast-check')).default;
+  fc.assert(
+    fc.property(fc.jsonValue(), fc.string(), (v, k) => {
+      assert.equal(findDuplicateJsonKey(JSON.stringify(v, null, 1)), undefined);
+      const dup = `{${JSON.stringify(k)}:1,"x":${JSON.stringify(v)},${JSON.stringify(k)} :2}`;
+      assert.equal(findDuplicateJsonKey(dup)?.key, k);
+    }),
+    { numRuns: 300 },
+  );
+});

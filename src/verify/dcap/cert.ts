@@ -1,7 +1,8 @@
-import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { toHex } from '../../common/bytes.js';
 import { children, content, DER_TAG, DerError, expectTag, readNode, readOid, readTime, whole, type DerNode } from '../../common/der.js';
 import { VerifyError, type VerifyCode } from '../errors.js';
+import { keyFromSpki } from './keys.js';
 
 /**
  * X.509 certificates read with the project's DER reader instead of X509Certificate: the hot
@@ -113,7 +114,7 @@ export function commonName(name: Uint8Array): string | undefined {
 
 export function publicKeyOf(cert: ParsedCert, code: VerifyCode, what: string): KeyObject {
   try {
-    return createPublicKey({ key: Buffer.from(cert.spki), format: 'der', type: 'spki' });
+    return keyFromSpki(cert.spki);
   } catch (cause) {
     throw new VerifyError(code, `${what}: unusable public key`, { cause });
   }

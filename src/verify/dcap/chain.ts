@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { pemBlocks } from '../../common/pem.js';
 import { VerifyError, type VerifyCode } from '../errors.js';
 import { checkCertTime, commonName, parseCert, publicKeyOf, sameBytes, signatureValid, type ParsedCert } from './cert.js';
+import type { KeyCache } from './keys.js';
 
 /**
  * Certificate chains as Intel ships them: PEM, leaf first, ending at the self-signed Intel SGX
@@ -34,13 +35,20 @@ export function findTrustRoot(cert: ParsedCert, trustRoots: readonly Uint8Array[
  * the next, and the last one is a trust root. Validity windows are checked per call
  * (checkChainTimes) because `now` changes while the verified chain stays cached.
  */
-export function verifyChainLinks(certs: readonly ParsedCert[], trustRoots: readonly Uint8Array[], o: { code: VerifyCode; what: string; length: number }): VerifiedChain {
+export function verifyChainLinks(
+  certs: readonly ParsedCert[],
+  trustRoots: readonly Uint8Array[],
+  o: { code: VerifyCode; what: string; length: number; keys?: KeyCache },
+): VerifiedChain {
   if (certs.length !== o.length) throw new VerifyError(o.code, `${o.what} length check: got ${certs.length} certificates, want ${o.length}`);
   const root = certs[certs.length - 1]!;
   if (findTrustRoot(root, trustRoots) === undefined) {
     throw new VerifyError(o.code, `${o.what} trust check: root '${commonName(root.subject) ?? '?'}' (serial ${root.serial}) is not a trusted root`);
   }
-  const keys = certs.map((c, i) => publicKeyOf(c, o.code, `${o.what} certificate #${i + 1}`));
+  const keys = certs.map((c, i) => {
+    const make = () => publicKeyOf(c, o.code, `${o.what} certificate #${i + 1}`);
+    return o.keys === undefined ? make() : o.keys.get(c.spki, make);
+  });
   for (let i = 0; i < certs.length - 1; i++) {
     const child = certs[i]!;
     const parent = certs[i + 1]!;
@@ -55,5 +63,10 @@ export function verifyChainLinks(certs: readonly ParsedCert[], trustRoots: reado
 }
 
 export function checkChainTimes(certs: readonly ParsedCert[], now: Date, code: VerifyCode, what: string): void {
-  for (let i = 0; i < certs.length; i++) checkCertTime(certs[i]!, now, code, `${what} certificate #${i + 1} ('${commonName(certs[i]!.subject) ?? '?'}')`);
+  const t = now.getTime();
+  for (let i = 0; i < certs.length; i++) {
+    const c = certs[i]!;
+    // Names are rendered only on failure: this runs on every (cached) verification.
+    if (t < c.notBefore.getTime() || t > c.notAfter.getTime()) checkCertTime(c, now, code, `${what} certificate #${i + 1} ('${commonName(c.subject) ?? '?'}')`);
+  }
 }

@@ -1,9 +1,10 @@
 import type { KeyObject } from 'node:crypto';
 import { toHex } from '../../common/bytes.js';
 import { VerifyError } from '../errors.js';
-import { commonName, type ParsedCert } from './cert.js';
+import { commonName, publicKeyOf, sameBytes, signatureValid, type ParsedCert } from './cert.js';
 import { checkChainTimes, parsePemChain, verifyChainLinks } from './chain.js';
 import { checkCrlIssuer, checkCrlTime, checkNotRevoked, type ParsedCrl } from './crl.js';
+import { KeyCache } from './keys.js';
 import { parsePckExtensions, type PckExtensions } from './pck_extensions.js';
 
 /**
@@ -47,6 +48,8 @@ const MAX_ENTRIES = 4096;
 export class PckChainVerifier {
   private readonly intermediates = new Map<string, IntermediateEntry>();
   private readonly chains = new Map<string, ChainEntry>();
+  /** imported public keys per exact SPKI (roots and PCK CAs repeat across chains) */
+  private readonly keys = new KeyCache(256);
 
   constructor(private readonly trustRoots: readonly Uint8Array[]) {}
 
@@ -71,17 +74,23 @@ export class PckChainVerifier {
     const caKey = toHex(intermediate.der) + toHex(root.der);
     let ca = this.intermediates.get(caKey);
     if (ca === undefined) {
-      const v = verifyChainLinks([intermediate, root], this.trustRoots, { code: 'PCK_CHAIN_INVALID', what: 'PCK chain', length: 2 });
+      const v = verifyChainLinks([intermediate, root], this.trustRoots, { code: 'PCK_CHAIN_INVALID', what: 'PCK chain', length: 2, keys: this.keys });
       ca = { intermediate, key: v.keys[0]!, root, crlsChecked: new WeakSet() };
       if (this.intermediates.size >= MAX_ENTRIES) this.intermediates.clear();
       this.intermediates.set(caKey, ca);
     }
-    const v = verifyChainLinks([leaf, ca.intermediate], [ca.intermediate.der], { code: 'PCK_CHAIN_INVALID', what: 'PCK chain', length: 2 });
+    // The leaf is checked by hand rather than through the key cache: every platform has its
+    // own leaf key, which would only evict the shared CA keys.
+    if (!sameBytes(leaf.issuer, ca.intermediate.subject)) {
+      throw new VerifyError('PCK_CHAIN_INVALID', `PCK chain issuer check: the leaf is issued by '${commonName(leaf.issuer) ?? '?'}', want '${commonName(ca.intermediate.subject) ?? '?'}'`);
+    }
+    if (!signatureValid(leaf, ca.key)) throw new VerifyError('PCK_CHAIN_INVALID', 'PCK chain signature check: the leaf is not signed by the PCK CA');
+    const leafKey = publicKeyOf(leaf, 'PCK_CHAIN_INVALID', 'PCK certificate');
     const cn = commonName(ca.intermediate.subject);
     if (cn !== 'Intel SGX PCK Processor CA' && cn !== 'Intel SGX PCK Platform CA') {
       throw new VerifyError('PCK_CHAIN_INVALID', `PCK chain CA check: got '${cn ?? '?'}', want 'Intel SGX PCK Processor CA' or 'Intel SGX PCK Platform CA'`);
     }
-    return { leaf, leafKey: v.keys[0]!, intermediate: ca.intermediate, root: ca.root, extensions: parsePckExtensions(leaf.der), ca };
+    return { leaf, leafKey, intermediate: ca.intermediate, root: ca.root, extensions: parsePckExtensions(leaf.der), ca };
   }
 
   private checkRevocation(entry: ChainEntry, crls: PckCrls, o: { now: Date; requireCrls: boolean; warnings: string[] }): void {

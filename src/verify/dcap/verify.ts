@@ -5,6 +5,7 @@ import type { VerifiedEvidence } from '../types.js';
 import type { CollateralBundle } from './bundle.js';
 import { claimsOf } from './claims.js';
 import { checkCollateralTimes, prepareCollateral, rootsDer, type PreparedCollateral } from './collateral.js';
+import { KeyCache } from './keys.js';
 import { PckChainVerifier } from './pck_chain.js';
 import { matchQeIdentity, verifyQeReportBinding, verifyQeReportSignature } from './qe_report.js';
 import { verifyQuoteSignature } from './quote_signature.js';
@@ -41,11 +42,12 @@ function isPrepared(c: CollateralBundle | PreparedCollateral): c is PreparedColl
 export function createDcapVerifier(o: { trustRoots?: readonly X509Certificate[] } = {}): DcapVerifier {
   const roots = rootsDer(o.trustRoots);
   const chains = new PckChainVerifier(roots);
+  const attestationKeys = new KeyCache();
   return {
     verify(quote, collateral, ctx) {
       if (collateral === undefined) throw new VerifyError('COLLATERAL_MISSING', 'DCAP verification needs collateral (TCB info, QE identity, CRLs)');
       const prepared = isPrepared(collateral) ? collateral : prepareCollateral(collateral, o.trustRoots !== undefined ? { trustRoots: o.trustRoots } : {});
-      return verifyWith(quote, prepared, { ...ctx, roots, chains });
+      return verifyWith(quote, prepared, { ...ctx, roots, chains, attestationKeys });
     },
   };
 }
@@ -58,7 +60,7 @@ export function verifyDcapQuote(quote: DcapQuote, collateral: CollateralBundle |
 function verifyWith(
   quote: DcapQuote,
   p: PreparedCollateral,
-  o: { now: Date; requireCrls: boolean; roots: readonly Uint8Array[]; chains: PckChainVerifier },
+  o: { now: Date; requireCrls: boolean; roots: readonly Uint8Array[]; chains: PckChainVerifier; attestationKeys: KeyCache },
 ): VerifiedEvidence {
   const warnings: string[] = [];
   const pem = pckChainPem(quote);
@@ -66,7 +68,7 @@ function verifyWith(
   const pck = o.chains.verify(pem, p, { now: o.now, requireCrls: o.requireCrls, warnings });
   verifyQeReportSignature(quote, pck.leafKey);
   verifyQeReportBinding(quote);
-  verifyQuoteSignature(quote);
+  verifyQuoteSignature(quote, o.attestationKeys);
 
   checkCollateralTimes(p, { now: o.now, trustRoots: o.roots, requireCrls: o.requireCrls, warnings });
   const tee = quote.body.tee;

@@ -1,0 +1,165 @@
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino, type Logger } from 'pino';
+import { createCa, issueLeaf } from '../ca/index.js';
+import type { Clock, Random } from '../common/clock.js';
+import { createSealedStore, openDataKey, openFileStore, simulatedSealingKey, type SealingKeyProvider, type Store } from '../store/index.js';
+import { detectProvider, loadOrCreatePlatform, measurePath, simulatedProvider, type EvidenceProvider } from '../tee/index.js';
+import { createCoordinator } from './coordinator.js';
+import { createServer } from './http/server.js';
+import { createMetrics } from './metrics.js';
+import { recoveryCoordinator, type CoordinatorApi } from './recovery.js';
+import { createWorkloadVerifier, type DcapCollateralSource } from './workload_verifier.js';
+
+export interface StartOptions {
+  readonly simulation: boolean;
+  /** default $CLOISTER_HOME/coordinator (CLOISTER_HOME defaults to ~/.cloister) */
+  readonly stateDir?: string;
+  readonly host?: string;
+  /** 0 picks a free port */
+  readonly port?: number;
+  /** extra DNS names / IPs for the coordinator's TLS certificate */
+  readonly sans?: { readonly dns: readonly string[]; readonly ip: readonly string[] };
+  /** simulated platform directory (simulation mode); default as resolvePlatformDir */
+  readonly platformDir?: string;
+  /** more trusted simulated platform keys (PEM), besides the local platform's */
+  readonly trustedPlatformKeys?: readonly KeyObject[];
+  readonly dcapCollateral?: DcapCollateralSource;
+  readonly activationRatePerSecond?: number;
+  readonly log?: Logger;
+  readonly version?: string;
+  readonly clock?: Clock;
+  readonly random?: Random;
+}
+
+export interface RunningCoordinator {
+  readonly url: string;
+  readonly port: number;
+  readonly state: () => string;
+  readonly rootCaPem: string | undefined;
+  close(): Promise<void>;
+}
+
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.CLOISTER_HOME ?? join(homedir(), '.cloister'), 'coordinator');
+}
+
+/**
+ * Hardware mode has no sealing key reachable here (SGX EGETKEY / SNP derived keys plug into
+ * SealingKeyProvider): a per-process key means a restart cannot unseal and the coordinator
+ * enters recovery — secure, and honest about what this host can do.
+ */
+function ephemeralSealing(): SealingKeyProvider {
+  const key = new Uint8Array(randomBytes(32));
+  return { kind: 'ephemeral', sealingKey: async () => key };
+}
+
+/** Measures the coordinator's own code: the compiled tree (or the single executable). */
+async function ownMeasurement(): Promise<string> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const codeRoot = join(here, '..');
+  return measurePath(existsSync(join(codeRoot, 'coordinator')) ? codeRoot : process.execPath);
+}
+
+/**
+ * The one place that wires a coordinator: store, sealing, CA, evidence, verifier, metrics,
+ * HTTP. Used by `cloister coordinator start`, the demo and end-to-end tests.
+ */
+export async function startCoordinator(o: StartOptions): Promise<RunningCoordinator> {
+  const clock: Clock = o.clock ?? { now: () => new Date() };
+  const random: Random = o.random ?? { bytes: (n) => new Uint8Array(randomBytes(n)) };
+  const log = (o.log ?? pino({ level: process.env.CLOISTER_LOG_LEVEL ?? 'info' })).child(o.simulation ? { simulation: true } : {});
+  const version = o.version ?? '0.0.0';
+  const stateDir = o.stateDir ?? defaultStateDir();
+  const metrics = createMetrics();
+
+  let evidence: EvidenceProvider;
+  let sealing: SealingKeyProvider;
+  const trusted: KeyObject[] = [...(o.trustedPlatformKeys ?? [])];
+  if (o.simulation) {
+    const platform = await loadOrCreatePlatform(o.platformDir);
+    trusted.push(platform.publicKey);
+    evidence = simulatedProvider({ platform, measurement: await ownMeasurement() });
+    sealing = simulatedSealingKey(platform.dir);
+    log.warn({ platformDir: platform.dir, platformKey: platform.fingerprint }, 'SIMULATION MODE: simulated evidence is accepted; nothing here is protected by hardware');
+  } else {
+    evidence = await detectProvider();
+    sealing = ephemeralSealing();
+  }
+
+  const fileStore = await openFileStore(stateDir);
+  const dataKey = await openDataKey({ dir: stateDir, provider: sealing, random });
+  let api: CoordinatorApi;
+  let tls: { certPem: string; keyPem: string };
+  let store: Store | undefined;
+  if (dataKey.state !== 'unsealed') {
+    const reason = `sealed state in ${stateDir} cannot be opened: ${dataKey.reason}`;
+    log.error({ stateDir, why: dataKey.why }, 'entering recovery');
+    api = recoveryCoordinator({ reason, simulation: o.simulation, version, rootCaPem: undefined });
+    tls = await recoveryTls(clock.now(), o.sans);
+  } else {
+    store = createSealedStore(fileStore, { dataKey: dataKey.dataKey, random });
+    const verifier = createWorkloadVerifier({
+      simulation: o.simulation,
+      trustedPlatformKeys: trusted,
+      ...(o.dcapCollateral === undefined ? {} : { dcapCollateral: o.dcapCollateral }),
+    });
+    const c = await createCoordinator({ store, clock, random, verifier, evidence, log, metrics, simulation: o.simulation, version });
+    api = c;
+    tls = await coordinatorTls(c.ca, clock.now(), o.sans);
+  }
+
+  const app = await createServer({
+    coordinator: api,
+    tls,
+    log,
+    metrics,
+    clock,
+    simulation: o.simulation,
+    activationRatePerSecond: o.activationRatePerSecond ?? 200,
+  });
+  await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 4433 });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr !== null ? addr.port : (o.port ?? 4433);
+  const host = o.host ?? '127.0.0.1';
+  const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log.info({ url, state: api.state(), stateDir }, 'coordinator listening');
+  return {
+    url,
+    port,
+    state: () => api.state(),
+    rootCaPem: api.root?.certPem,
+    async close() {
+      await app.close();
+      await fileStore.close();
+    },
+  };
+}
+
+/** A fresh TLS key each start, certified by the coordinator's CA for localhost + the given names. */
+async function coordinatorTls(
+  ca: Parameters<typeof issueLeaf>[0],
+  now: Date,
+  sans: StartOptions['sans'],
+): Promise<{ certPem: string; keyPem: string }> {
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const leaf = await issueLeaf(ca, {
+    publicKeySpki: new Uint8Array(publicKey.export({ type: 'spki', format: 'der' })),
+    subjectCn: 'cloister-coordinator',
+    sans: { dns: ['localhost', ...(sans?.dns ?? [])], ip: ['127.0.0.1', '::1', ...(sans?.ip ?? [])] },
+    lifetimeMs: 90 * 24 * 3600_000,
+    now,
+    serverAuth: true,
+    clientAuth: false,
+  });
+  return { certPem: leaf.chainPem, keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+}
+
+/** In recovery the sealed CA is out of reach: serve TLS from a throwaway CA (nothing secret is served). */
+async function recoveryTls(now: Date, sans: StartOptions['sans']): Promise<{ certPem: string; keyPem: string }> {
+  const ca = await createCa({ name: 'Cloister Recovery', now, rootLifetimeMs: 7 * 24 * 3600_000, intermediateLifetimeMs: 7 * 24 * 3600_000 });
+  return coordinatorTls(ca, now, sans);
+}
