@@ -11,6 +11,7 @@ import { SIM_VERIFY_CODES } from './verify/index.js';
 import { MANIFEST_CODES } from './manifest/index.js';
 import { TEE_CODES } from './tee/index.js';
 import { STORE_CODES } from './store/index.js';
+import { CA_CODES } from './ca/index.js';
 import { COORDINATOR_CODES } from './coordinator/index.js';
 
 /**
@@ -37,5 +38,6 @@ export const CODE_GROUPS: readonly CodeGroup[] = [
   { title: 'Manifest', errorClass: 'ManifestError', table: MANIFEST_CODES },
   { title: 'Evidence providers (simulated TEE, Gramine, configfs-tsm)', errorClass: 'TeeError', table: TEE_CODES },
   { title: 'Sealed state store', errorClass: 'StoreError', table: STORE_CODES },
+  { title: 'Certificate authority', errorClass: 'CaError', table: CA_CODES },
   { title: 'Coordinator', errorClass: 'CoordinatorError', table: COORDINATOR_CODES },
 ];

@@ -28,6 +28,8 @@ export interface StartOptions {
   /** more trusted simulated platform keys (PEM), besides the local platform's */
   readonly trustedPlatformKeys?: readonly KeyObject[];
   readonly dcapCollateral?: DcapCollateralSource;
+  /** the coordinator's own evidence provider (default: simulated in simulation mode, else detected) */
+  readonly evidenceProvider?: EvidenceProvider;
   readonly activationRatePerSecond?: number;
   readonly log?: Logger;
   readonly version?: string;
@@ -82,11 +84,11 @@ export async function startCoordinator(o: StartOptions): Promise<RunningCoordina
   if (o.simulation) {
     const platform = await loadOrCreatePlatform(o.platformDir);
     trusted.push(platform.publicKey);
-    evidence = simulatedProvider({ platform, measurement: await ownMeasurement() });
+    evidence = o.evidenceProvider ?? simulatedProvider({ platform, measurement: await ownMeasurement() });
     sealing = simulatedSealingKey(platform.dir);
     log.warn({ platformDir: platform.dir, platformKey: platform.fingerprint }, 'SIMULATION MODE: simulated evidence is accepted; nothing here is protected by hardware');
   } else {
-    evidence = await detectProvider();
+    evidence = o.evidenceProvider ?? (await detectProvider());
     sealing = ephemeralSealing();
   }
 

@@ -22,6 +22,7 @@ export const PROTECT_CODES = {
   VOLUME_IO_FAILED: 'Reading, writing, syncing, linking or removing a file of the volume directory failed.',
   VOLUME_AUTHORITY_CONFLICT: "The version authority's current version is not the one the caller expected, or the next version does not increase it.",
   VOLUME_AUTHORITY_CORRUPT: 'The version-authority state file is not valid JSON of the expected shape.',
+  VOLUME_READ_ONLY: 'writeFile, remove or commit was called on a volume opened read-only.',
 } as const satisfies CodeTable;
 
 export type ProtectCode = keyof typeof PROTECT_CODES;

@@ -71,7 +71,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
       await dh.close();
     }
   } catch (cause) {
-    await rm(temp, { force: true });
+    await rm(temp, { force: true }).catch(() => undefined);
     throw new ClientError('CA_STORE_UNUSABLE', `cannot write '${path}' (${errno(cause)})`, { cause, detail: { path } });
   }
 }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { X509Certificate, randomBytes } from 'node:crypto';
 import { after, before, beforeEach, test } from 'node:test';
 import { attestCoordinator, type AttestCoordinatorOptions } from '../../src/runtime/index.js';
 import { assertRejectsCode } from '../support/assert_code.js';
-import { makeRoot, otherPlatform, problem, startFakeCoordinator, tempDir, type FakeCoordinator } from './support/fake_coordinator.js';
+import { makeRoot, otherPlatform, problem, startFakeCoordinator, tempDir, tlsIdentity, type FakeCoordinator } from './support/fake_coordinator.js';
 
 let fake: FakeCoordinator;
 before(async () => {
@@ -139,10 +139,9 @@ test('malformed answers and refusals get their own codes', async () => {
 });
 
 test('a non-CA root bound correctly is refused', async () => {
-  // bind and return the TLS leaf's issuer-less twin: a leaf certificate posing as root
-  const { tlsIdentity } = await import('./support/fake_coordinator.js');
+  // a leaf certificate posing as the root, bound and returned consistently
   const id = await tlsIdentity(fake.root);
-  const leafAsRoot = { ...fake.root, pem: id.certPem, cert: new (await import('node:crypto')).X509Certificate(id.certPem) };
+  const leafAsRoot = { ...fake.root, pem: id.certPem, cert: new X509Certificate(id.certPem) };
   fake.routes.set('GET /api/v1/attestation', async (req) => {
     const nonce = Buffer.from(new URL(req.url!, 'https://x').searchParams.get('nonce')!, 'hex');
     return { status: 200, json: await fake.attestationFor(nonce, { root: leafAsRoot, bindRoot: leafAsRoot }) };

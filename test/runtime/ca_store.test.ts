@@ -10,7 +10,7 @@ test('roots live under $CLOISTER_HOME/coordinators/<host>_<port>/root-ca.pem', (
   const env = { CLOISTER_HOME: '/h' };
   assert.equal(coordinatorCaPath('https://127.0.0.1:4433', env), '/h/coordinators/127.0.0.1_4433/root-ca.pem');
   assert.equal(coordinatorCaPath('https://Coord.Example/', env), '/h/coordinators/coord.example_443/root-ca.pem');
-  assert.equal(coordinatorCaPath('https://[::1]:9/', env), '/h/coordinators/__1__9/root-ca.pem');
+  assert.equal(coordinatorCaPath('https://[::1]:9/', env), '/h/coordinators/___1__9/root-ca.pem');
   assert.match(coordinatorCaPath('https://h:1', {}), /\.cloister\/coordinators\/h_1\/root-ca\.pem$/);
 });
 

@@ -24,16 +24,19 @@ async function runNow(args: readonly string[]): Promise<CliRun> {
   const err: string[] = [];
   const origOut = process.stdout.write.bind(process.stdout);
   const origErr = process.stderr.write.bind(process.stderr);
-  const capture = (sink: string[]) => ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
-    sink.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+  // Only string writes are the command's: node:test's runner shares this process's stdout and
+  // sends its own (binary, serialized) events as Buffers, which must pass through untouched.
+  const capture = (sink: string[], orig: typeof process.stdout.write) => ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+    if (typeof chunk !== 'string') return (orig as (c: Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
+    sink.push(chunk);
     const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
     cb?.();
     return true;
   }) as typeof process.stdout.write;
   const before = process.exitCode;
   process.exitCode = undefined;
-  process.stdout.write = capture(out);
-  process.stderr.write = capture(err);
+  process.stdout.write = capture(out, origOut);
+  process.stderr.write = capture(err, origErr);
   try {
     await main(['node', 'cloister', ...args]);
   } finally {

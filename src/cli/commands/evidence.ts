@@ -1,4 +1,4 @@
-import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { describeDcapQuote, parseDcapQuote } from '../../evidence/dcap/index.js';
 import { describeSnpReport, parseHclReport, parseSnpReport } from '../../evidence/snp/index.js';
@@ -78,7 +78,7 @@ async function verifyCommand(file: string, f: VerifyFlags): Promise<number> {
   const bytes = decodeEvidenceFile(readInputFile(file, 'evidence file'));
   const collateral = f.collateral === undefined ? undefined : Buffer.from(readInputFile(f.collateral, 'collateral bundle')).toString('utf8');
   const certs = (f.certs ?? []).flatMap((p) => splitPemOrDer(readInputFile(p, 'certificate file')));
-  const trustRoots = (f.trustRoot ?? []).map((p) => readInputFile(p, 'trust root'));
+  const trustRoots = (f.trustRoot ?? []).map(loadTrustRoot);
   const tokenKey = f.tokenKey === undefined ? undefined : loadKey(f.tokenKey);
 
   const result = await verifyEvidence(bytes, {
@@ -109,6 +109,16 @@ async function verifyCommand(file: string, f: VerifyFlags): Promise<number> {
     }
   }
   return result.ok ? EXIT.OK : EXIT.REJECTED;
+}
+
+/** A --trust-root file must hold a certificate (PEM or DER); anything else is a usage error (exit 2). */
+function loadTrustRoot(path: string): X509Certificate {
+  const bytes = readInputFile(path, 'trust root');
+  try {
+    return new X509Certificate(Buffer.from(bytes));
+  } catch (cause) {
+    throw new UsageError('USAGE_ERROR', `--trust-root '${path}' is not a PEM/DER X.509 certificate`, { cause });
+  }
 }
 
 function loadKey(path: string): KeyObject {

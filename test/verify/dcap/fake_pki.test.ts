@@ -175,3 +175,24 @@ function bumpTdxComponent0(t: Record<string, unknown>): Record<string, unknown> 
   }));
   return { ...t, tcbLevels: levels };
 }
+
+describe('fake Intel PKI: caching verifier', () => {
+  it('a cached chain still gets its validity and CRL status checked per call', () => {
+    const f = buildFakeDcap();
+    const revoked = buildFakeDcap({ pckCrl: { revokeLeaf: true } });
+    const v = createDcapVerifier({ trustRoots: [f.root] });
+    const p = prepareCollateral(f.bundle, { trustRoots: [f.root] });
+    assert.equal(v.verify(f.quote, p, { now: f.now, requireCrls: true }).status, 'UpToDate');
+    assert.equal(v.verify(f.quote, p, { now: f.now, requireCrls: true }).status, 'UpToDate');
+    assertThrowsCode(() => v.verify(f.quote, p, { now: new Date('2030-01-02T00:00:00Z'), requireCrls: true }), 'PCK_CERT_EXPIRED');
+    // same quote (same chain PEM, cached), a CRL that now lists the leaf
+    const withRevocation = prepareCollateral({ ...f.bundle, pck_crl: revoked.bundle.pck_crl }, { trustRoots: [f.root] });
+    assertThrowsCode(() => v.verify(f.quote, withRevocation, { now: f.now, requireCrls: true }), 'CRL_REVOKED');
+  });
+  it('collateral prepared under a root the verifier does not trust -> UNTRUSTED_COLLATERAL_ROOT', () => {
+    const f = buildFakeDcap();
+    const g = buildFakeDcap(); // a different root certificate (fresh signature) with the same shape
+    const v = createDcapVerifier({ trustRoots: [f.root] });
+    assertThrowsCode(() => v.verify(f.quote, prepareCollateral(g.bundle, { trustRoots: [g.root] }), { now: f.now, requireCrls: false }), 'UNTRUSTED_COLLATERAL_ROOT');
+  });
+});

@@ -1,0 +1,250 @@
+import assert from 'node:assert/strict';
+import { randomBytes, X509Certificate } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
+import { startCoordinator, type RunningCoordinator } from '../../src/coordinator/index.js';
+import { activate, attestCoordinator, createInstanceKey, request, ClientError } from '../../src/runtime/index.js';
+import { loadOrCreatePlatform, measurePath, simulatedProvider, type SimulatedPlatform } from '../../src/tee/index.js';
+import { activationReportData } from '../../src/verify/index.js';
+
+/**
+ * The coordinator end to end over real HTTPS on 127.0.0.1: the real server, the real client
+ * library, simulated evidence from a real platform key over a real measurement.
+ */
+const random = { bytes: (n: number) => new Uint8Array(randomBytes(n)) };
+const quiet = pino({ level: 'silent' });
+
+let dir: string;
+let platform: SimulatedPlatform;
+let measurement: string;
+let coord: RunningCoordinator;
+let root: string;
+
+function manifestText(m: string): string {
+  return JSON.stringify({
+    packages: { app: { simulated: { measurements: [m] } }, other: { simulated: { measurements: ['00'.repeat(48)] } } },
+    workloads: {
+      api: {
+        package: 'app',
+        certificate: { sans: { dns: ['api.local'] } },
+        files: { '/etc/api/key.hex': '{{ secrets.dataKey.hex }}', '/etc/api/tls.pem': '{{ self.cert }}{{ self.key }}' },
+        env: { INSTANCE: '{{ instance.id }}' },
+        argv: ['--name', '{{ workload.name }}'],
+      },
+      single: { package: 'app', maxActivations: 1 },
+      wrongpkg: { package: 'other' },
+    },
+    secrets: { dataKey: { type: 'symmetric-key', size: 256 } },
+  });
+}
+
+/** A request whose refusals come back as values (the client library throws them as ClientError). */
+async function call(method: 'GET' | 'POST', url: string, path: string, body: unknown, ca: string): Promise<{ status: number; json: unknown; simulation: boolean }> {
+  try {
+    const r = await request(method, new URL(path, url), body, { ca, timeoutMs: 10_000 });
+    return { status: r.status, json: r.json, simulation: r.simulation };
+  } catch (e) {
+    if (e instanceof ClientError && e.code === 'COORDINATOR_REJECTED') {
+      const d = e.detail as { status: number; code?: string; simulation?: boolean };
+      return { status: d.status, json: { code: d.code }, simulation: d.simulation === true };
+    }
+    throw e;
+  }
+}
+async function rawActivate(body: Record<string, unknown>) {
+  return call('POST', coord.url, '/api/v1/activate', body, root);
+}
+async function freshNonce(): Promise<string> {
+  const r = await request('POST', new URL('/api/v1/nonce', coord.url), {}, { ca: root, timeoutMs: 10_000 });
+  return (r.json as { nonce: string }).nonce;
+}
+async function simulatedBody(workload: string, o: { nonce?: string; bindTo?: Uint8Array; measurement?: string } = {}) {
+  const nonce = o.nonce ?? (await freshNonce());
+  const key = await createInstanceKey(workload);
+  const reportData = activationReportData(o.bindTo ?? key.spki, Buffer.from(nonce, 'hex'));
+  const ev = await simulatedProvider({ platform, measurement: o.measurement ?? measurement }).getEvidence(reportData);
+  return { workload, nonce, evidence: { tee: 'simulated', data: Buffer.from(ev.evidence).toString('base64') }, csr: key.csrPem };
+}
+function codeOf(r: { json: unknown }): string {
+  return (r.json as { code: string }).code;
+}
+
+describe('coordinator over HTTPS (simulation mode)', () => {
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cloister-e2e-'));
+    platform = await loadOrCreatePlatform(join(dir, 'platform'));
+    await writeFile(join(dir, 'program.js'), 'console.log("hello")\n');
+    measurement = await measurePath(join(dir, 'program.js'));
+    coord = await startCoordinator({ simulation: true, stateDir: join(dir, 'state'), platformDir: join(dir, 'platform'), port: 0, log: quiet });
+    const att = await attestCoordinator(coord.url, { simulation: true, platformDir: join(dir, 'platform'), now: new Date(), random });
+    assert.equal(att.manifestHash, null);
+    root = att.rootCaPem;
+    const set = await request('POST', new URL('/api/v1/manifest', coord.url), { manifest: manifestText(measurement) }, { ca: root, timeoutMs: 10_000 });
+    assert.equal(set.status, 200, JSON.stringify(set.json));
+  });
+  after(async () => {
+    await coord?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('status and responses say simulation; a second manifest set is refused', async () => {
+    const s = await request('GET', new URL('/api/v1/status', coord.url), undefined, { ca: root, timeoutMs: 5000 });
+    assert.equal((s.json as { state: string }).state, 'accepting-workloads');
+    assert.equal((s.json as { simulation: boolean }).simulation, true);
+    assert.equal(s.simulation, true);
+    const again = await call('POST', coord.url, '/api/v1/manifest', { manifest: manifestText(measurement) }, root);
+    assert.equal(again.status, 409);
+    assert.equal(codeOf(again), 'MANIFEST_ALREADY_SET');
+  });
+
+  test('an attested workload activates and receives certificate, files, env and argv', async () => {
+    const att = await attestCoordinator(coord.url, { simulation: true, platformDir: join(dir, 'platform'), now: new Date(), random });
+    const a = await activate({
+      coordinatorUrl: coord.url, rootCaPem: att.rootCaPem, workload: 'api', provider: simulatedProvider({ platform, measurement }),
+      manifestHash: att.manifestHash!, now: new Date(),
+    });
+    assert.equal(a.workload, 'api');
+    assert.match(a.instanceId, /^api-\d+$/);
+    assert.equal(a.env.INSTANCE, a.instanceId);
+    assert.deepEqual(a.argv, ['--name', 'api']);
+    assert.match(new TextDecoder().decode(a.files.get('/etc/api/key.hex')), /^[0-9a-f]{64}$/);
+    const tls = new TextDecoder().decode(a.files.get('/etc/api/tls.pem'));
+    assert.ok(tls.includes(a.keyPem.trim()), 'self.key is filled in by the client, never sent by the coordinator');
+    const leaf = new X509Certificate(a.certificatePem);
+    const inter = new X509Certificate(a.chainPem[0]!);
+    const rootCert = new X509Certificate(att.rootCaPem);
+    assert.ok(leaf.verify(inter.publicKey) && inter.verify(rootCert.publicKey));
+    assert.ok(leaf.subjectAltName?.includes('DNS:api.local'));
+    assert.ok(leaf.subjectAltName?.includes(`URI:cloister://workload/api/${a.instanceId}`));
+    const hoursValid = (Date.parse(leaf.validTo) - Date.now()) / 3600_000;
+    assert.ok(hoursValid > 23 && hoursValid <= 24.1, `leaf lives ~24 h, got ${hoursValid}`);
+  });
+
+  test('re-activation with the same instance id renews and revokes the old certificate', async () => {
+    const first = await rawActivate({ ...(await simulatedBody('api')), instanceId: 'api-fixed' });
+    assert.equal(first.status, 200, JSON.stringify(first.json));
+    const second = await rawActivate({ ...(await simulatedBody('api')), instanceId: 'api-fixed' });
+    assert.equal(second.status, 200);
+    const oldSerial = new X509Certificate((first.json as { certificate: string }).certificate).serialNumber.toLowerCase();
+    const crl = await import('node:https').then(
+      (https) =>
+        new Promise<Buffer>((resolve, reject) => {
+          https.get(new URL('/api/v1/crl', coord.url), { ca: root, checkServerIdentity: () => undefined }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve(Buffer.concat(chunks)));
+          }).on('error', reject);
+        }),
+    );
+    assert.ok(crl.toString('hex').includes(oldSerial.replace(/^0+/, '')), 'old serial is on the CRL');
+  });
+
+  test('wrong measurement, replayed nonce, wrong key binding, unknown workload and max activations are refused', async () => {
+    const wrongMeasurement = await rawActivate(await simulatedBody('api', { measurement: 'ab'.repeat(48) }));
+    assert.equal(wrongMeasurement.status, 403);
+    assert.equal(codeOf(wrongMeasurement), 'MEASUREMENT_MISMATCH');
+
+    const wrongPackage = await rawActivate(await simulatedBody('wrongpkg'));
+    assert.equal(codeOf(wrongPackage), 'MEASUREMENT_MISMATCH');
+
+    const body = await simulatedBody('api');
+    assert.equal((await rawActivate(body)).status, 200);
+    const replay = await rawActivate(body);
+    assert.equal(replay.status, 403);
+    assert.equal(codeOf(replay), 'NONCE_INVALID');
+
+    const otherKey = await createInstanceKey('x');
+    const swapped = await rawActivate(await simulatedBody('api', { bindTo: otherKey.spki }));
+    assert.equal(swapped.status, 403);
+    assert.equal(codeOf(swapped), 'REPORT_DATA_MISMATCH');
+
+    const stale = await rawActivate(await simulatedBody('api', { nonce: '00'.repeat(32) }));
+    assert.equal(codeOf(stale), 'NONCE_INVALID');
+
+    const unknown = await rawActivate(await simulatedBody('nope'));
+    assert.equal(unknown.status, 404);
+    assert.equal(codeOf(unknown), 'WORKLOAD_UNKNOWN');
+
+    assert.equal((await rawActivate(await simulatedBody('single'))).status, 200);
+    const over = await rawActivate(await simulatedBody('single'));
+    assert.equal(over.status, 409);
+    assert.equal(codeOf(over), 'MAX_ACTIVATIONS_REACHED');
+
+    const malformed = await rawActivate({ workload: 'api' });
+    assert.equal(malformed.status, 400);
+    assert.equal(codeOf(malformed), 'REQUEST_INVALID');
+  });
+
+  test('evidence from an untrusted simulated platform is refused', async () => {
+    const stranger = await loadOrCreatePlatform(join(dir, 'stranger'));
+    const nonce = await freshNonce();
+    const key = await createInstanceKey('api');
+    const ev = await simulatedProvider({ platform: stranger, measurement }).getEvidence(activationReportData(key.spki, Buffer.from(nonce, 'hex')));
+    const r = await rawActivate({ workload: 'api', nonce, evidence: { tee: 'simulated', data: Buffer.from(ev.evidence).toString('base64') }, csr: key.csrPem });
+    assert.equal(r.status, 403);
+    assert.equal(codeOf(r), 'SIM_PLATFORM_UNTRUSTED');
+  });
+
+  test('a client expecting another manifest hash refuses the coordinator', async () => {
+    await assert.rejects(
+      attestCoordinator(coord.url, { simulation: true, platformDir: join(dir, 'platform'), expectedManifestHash: 'ab'.repeat(32), now: new Date(), random }),
+      (e: unknown) => e instanceof ClientError && e.code === 'MANIFEST_HASH_MISMATCH',
+    );
+    await assert.rejects(
+      attestCoordinator(coord.url, { simulation: false, platformDir: join(dir, 'platform'), now: new Date(), random }),
+      (e: unknown) => e instanceof ClientError && e.code === 'SIMULATED_COORDINATOR_NOT_ALLOWED',
+    );
+  });
+
+  test('metrics count activations by result', async () => {
+    const r = await import('node:https').then(
+      (https) =>
+        new Promise<string>((resolve, reject) => {
+          https.get(new URL('/metrics', coord.url), { ca: root, checkServerIdentity: () => undefined }, (res) => {
+            let s = '';
+            res.on('data', (c: Buffer) => (s += c.toString()));
+            res.on('end', () => resolve(s));
+          }).on('error', reject);
+        }),
+    );
+    const lines = r.split('\n').filter((l) => l.startsWith('cloister_activations_total') || l.startsWith('cloister_simulation_mode'));
+    assert.ok(lines.some((l) => /^cloister_activations_total\{workload="api",result="ok"\} [1-9]/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => /^cloister_activations_total\{workload="api",result="NONCE_INVALID"\} [1-9]/.test(l)), lines.join('\n'));
+    assert.ok(lines.includes('cloister_simulation_mode 1'), lines.join('\n'));
+  });
+});
+
+describe('coordinator without simulation mode', () => {
+  test('refuses simulated evidence with SIMULATION_NOT_ALLOWED', async () => {
+    const d = await mkdtemp(join(tmpdir(), 'cloister-e2e-hw-'));
+    try {
+      const p = await loadOrCreatePlatform(join(d, 'platform'));
+      await writeFile(join(d, 'program.js'), 'x');
+      const m = await measurePath(join(d, 'program.js'));
+      // the coordinator's own evidence comes from a (simulated) provider injected for the test;
+      // what matters is that it does not run in simulation mode
+      const c = await startCoordinator({ simulation: false, stateDir: join(d, 'state'), port: 0, log: quiet, evidenceProvider: simulatedProvider({ platform: p, measurement: m }) });
+      try {
+        const att = await attestCoordinator(c.url, { simulation: true, platformDir: join(d, 'platform'), now: new Date(), random });
+        const set = await request('POST', new URL('/api/v1/manifest', c.url), { manifest: manifestText(m) }, { ca: att.rootCaPem, timeoutMs: 5000 });
+        assert.equal(set.status, 200);
+        const nonce = (await request('POST', new URL('/api/v1/nonce', c.url), {}, { ca: att.rootCaPem, timeoutMs: 5000 })).json as { nonce: string };
+        const key = await createInstanceKey('api');
+        const ev = await simulatedProvider({ platform: p, measurement: m }).getEvidence(activationReportData(key.spki, Buffer.from(nonce.nonce, 'hex')));
+        const r = await call('POST', c.url, '/api/v1/activate', {
+          workload: 'api', nonce: nonce.nonce, evidence: { tee: 'simulated', data: Buffer.from(ev.evidence).toString('base64') }, csr: key.csrPem,
+        }, att.rootCaPem);
+        assert.equal(r.status, 403);
+        assert.equal(codeOf(r), 'SIMULATION_NOT_ALLOWED');
+        assert.equal(r.simulation, false);
+      } finally {
+        await c.close();
+      }
+    } finally {
+      await rm(d, { recursive: true, force: true });
+    }
+  });
+});
