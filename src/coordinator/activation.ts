@@ -85,8 +85,15 @@ export async function activate(deps: ActivationDeps, m: ActiveManifest, req: Act
   for (let attempt = 1; ; attempt++) {
     const counter = await readJson<CounterRecord>(deps.store, KEY.counter(req.workload));
     const counterValue = counter?.value ?? { count: 0, next: 0 };
-    const instanceId = req.instanceId ?? `${req.workload}-${counterValue.next}`;
-    const existing = await readJson<InstanceRecord>(deps.store, KEY.instance(req.workload, instanceId));
+    // An auto-assigned id is always a new instance: skip ids already taken (e.g. chosen explicitly).
+    let next = counterValue.next;
+    let instanceId = req.instanceId ?? `${req.workload}-${next}`;
+    let existing = await readJson<InstanceRecord>(deps.store, KEY.instance(req.workload, instanceId));
+    while (req.instanceId === undefined && existing !== undefined) {
+      next += 1;
+      instanceId = `${req.workload}-${next}`;
+      existing = await readJson<InstanceRecord>(deps.store, KEY.instance(req.workload, instanceId));
+    }
     const renewed = existing !== undefined;
     if (!renewed && workload.maxActivations !== undefined && counterValue.count >= workload.maxActivations) {
       throw new CoordinatorError('MAX_ACTIVATIONS_REACHED', `workload '${req.workload}' already has its maximum of ${workload.maxActivations} instance(s)`);
@@ -114,8 +121,8 @@ export async function activate(deps: ActivationDeps, m: ActiveManifest, req: Act
     };
     const put: Array<{ key: string; value: Uint8Array }> = [{ key: KEY.instance(req.workload, instanceId), value: encodeJson(record) }];
     if (!renewed) {
-      const next = req.instanceId === undefined ? counterValue.next + 1 : counterValue.next;
-      put.push({ key: KEY.counter(req.workload), value: encodeJson({ count: counterValue.count + 1, next } satisfies CounterRecord) });
+      const after = req.instanceId === undefined ? next + 1 : counterValue.next;
+      put.push({ key: KEY.counter(req.workload), value: encodeJson({ count: counterValue.count + 1, next: after } satisfies CounterRecord) });
     }
     if (existing !== undefined) {
       const rev: RevocationRecord = { revokedAt: now.toISOString(), workload: req.workload, instanceId };

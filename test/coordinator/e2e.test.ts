@@ -248,3 +248,56 @@ describe('coordinator without simulation mode', () => {
     }
   });
 });
+
+describe('coordinator restart', () => {
+  test('state survives a restart; an unopenable sealed state enters recovery without touching it', async () => {
+    const d = await mkdtemp(join(tmpdir(), 'cloister-e2e-restart-'));
+    try {
+      const platformDir = join(d, 'platform');
+      const p = await loadOrCreatePlatform(platformDir);
+      await writeFile(join(d, 'program.js'), 'y');
+      const m = await measurePath(join(d, 'program.js'));
+      const opts = { simulation: true, stateDir: join(d, 'state'), platformDir, port: 0, log: quiet } as const;
+      const first = await startCoordinator(opts);
+      const att1 = await attestCoordinator(first.url, { simulation: true, platformDir, now: new Date(), random });
+      await call('POST', first.url, '/api/v1/manifest', { manifest: manifestText(m) }, att1.rootCaPem);
+      const a = await activate({ coordinatorUrl: first.url, rootCaPem: att1.rootCaPem, workload: 'single', instanceId: 'single-0', provider: simulatedProvider({ platform: p, measurement: m }), now: new Date() });
+      await first.close();
+
+      const second = await startCoordinator(opts);
+      try {
+        const att2 = await attestCoordinator(second.url, { simulation: true, platformDir, now: new Date(), random });
+        assert.equal(att2.rootCaPem, att1.rootCaPem, 'same root CA after restart');
+        assert.equal(att2.manifestHash, att1.manifestHash ?? att2.manifestHash);
+        assert.notEqual(att2.manifestHash, null);
+        // the activation count survived: maxActivations 1 is still used up, renewal still works
+        const renew = await activate({ coordinatorUrl: second.url, rootCaPem: att2.rootCaPem, workload: 'single', instanceId: a.instanceId, provider: simulatedProvider({ platform: p, measurement: m }), now: new Date() });
+        assert.equal(renew.instanceId, 'single-0');
+        await assert.rejects(
+          activate({ coordinatorUrl: second.url, rootCaPem: att2.rootCaPem, workload: 'single', provider: simulatedProvider({ platform: p, measurement: m }), now: new Date() }),
+          (e: unknown) => e instanceof ClientError && (e.detail as { code?: string }).code === 'MAX_ACTIVATIONS_REACHED',
+        );
+      } finally {
+        await second.close();
+      }
+
+      // a new host: the sealing secret is gone, so the data key cannot be unsealed
+      await rm(join(platformDir, 'sealing-secret'));
+      const third = await startCoordinator(opts);
+      try {
+        assert.equal(third.state(), 'recovery');
+        const { request: rawRequest } = await import('../../src/runtime/index.js');
+        const s = await rawRequest('GET', new URL('/api/v1/status', third.url), undefined, { timeoutMs: 5000 });
+        assert.equal((s.json as { state: string }).state, 'recovery');
+        await assert.rejects(
+          rawRequest('POST', new URL('/api/v1/nonce', third.url), {}, { timeoutMs: 5000 }),
+          (e: unknown) => e instanceof ClientError && (e.detail as { status: number; code?: string }).status === 503 && (e.detail as { code?: string }).code === 'COORDINATOR_IN_RECOVERY',
+        );
+      } finally {
+        await third.close();
+      }
+    } finally {
+      await rm(d, { recursive: true, force: true });
+    }
+  });
+});
