@@ -3,6 +3,8 @@ import { registerCollateralCommands } from './commands/collateral.js';
 import { registerCoordinatorCommands } from './commands/coordinator.js';
 import { registerEvidenceCommands } from './commands/evidence.js';
 import { registerMeasureCommand } from './commands/measure.js';
+import { registerProtectCommands } from './commands/protect.js';
+import { registerMeasureCommand } from './commands/measure.js';
 import { EXIT, describeError, exitCodeFor } from './exit.js';
 import { VERSION } from './version.js';
 
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerEvidenceCommands(program, run);
   registerCollateralCommands(program, run);
+  registerMeasureCommand(program);
+  registerProtectCommands(program, run);
   registerCoordinatorCommands(program, run);
   registerMeasureCommand(program);
   return program;

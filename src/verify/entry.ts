@@ -5,6 +5,7 @@ import { looksLikeDcapQuote, parseDcapQuote } from '../evidence/dcap/index.js';
 import { looksLikeHclReport, looksLikeSnpReport, parseSnpReport } from '../evidence/snp/index.js';
 import {
   createDcapVerifier,
+  INTEL_SGX_ROOT_CA,
   parseCollateralBundle,
   prepareCollateral,
   type CollateralBundle,
@@ -60,7 +61,9 @@ function toCertificate(input: X509Certificate | Uint8Array | string, what: strin
  * bundle text / object, and verified PCK intermediate chains per exact DER bytes.
  */
 export function createVerifier(base: { trustRoots?: VerifyEvidenceOptions['trustRoots'] } = {}) {
-  const extraRoots = (base.trustRoots ?? []).map((r, i) => toCertificate(r, `trust root #${i + 1}`));
+  // Extra roots are trusted IN ADDITION to the pinned Intel SGX Root CA (never instead of it).
+  const given = (base.trustRoots ?? []).map((r, i) => toCertificate(r, `trust root #${i + 1}`));
+  const extraRoots = given.length === 0 ? [] : [INTEL_SGX_ROOT_CA, ...given];
   const dcap = createDcapVerifier(extraRoots.length > 0 ? { trustRoots: extraRoots } : {});
   const preparedByText = new Map<string, PreparedCollateral>();
   const preparedByObject = new WeakMap<object, PreparedCollateral>();
