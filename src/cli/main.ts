@@ -4,7 +4,6 @@ import { registerCoordinatorCommands } from './commands/coordinator.js';
 import { registerEvidenceCommands } from './commands/evidence.js';
 import { registerMeasureCommand } from './commands/measure.js';
 import { registerProtectCommands } from './commands/protect.js';
-import { registerMeasureCommand } from './commands/measure.js';
 import { EXIT, describeError, exitCodeFor } from './exit.js';
 import { VERSION } from './version.js';
 
@@ -20,7 +19,6 @@ export function buildProgram(): Command {
     .exitOverride();
   registerEvidenceCommands(program, run);
   registerCollateralCommands(program, run);
-  registerMeasureCommand(program);
   registerProtectCommands(program, run);
   registerCoordinatorCommands(program, run);
   registerMeasureCommand(program);

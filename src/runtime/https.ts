@@ -80,7 +80,8 @@ export function endpoint(base: URL, path: string): URL {
  * throw COORDINATOR_UNREACHABLE, or COORDINATOR_TLS_MISMATCH when the pinned root rejected the
  * server's certificate.
  */
-export function request(method: HttpMethod, url: URL, body: unknown, o: RequestOptions): Promise<JsonResponse> {
+export function request(method: HttpMethod, target: URL | string, body: unknown, o: RequestOptions): Promise<JsonResponse> {
+  const url = typeof target === 'string' ? new URL(target) : target;
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
   const pinned = o.ca !== undefined;
   const where = `${method} ${url.href}`;

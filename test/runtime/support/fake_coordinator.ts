@@ -1,6 +1,6 @@
 import 'reflect-metadata'; // @peculiar/x509 (tsyringe) needs the Reflect metadata polyfill loaded first
 import { X509Certificate, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -79,7 +79,16 @@ export async function leafFor(ca: TestCa, spki: Uint8Array, cn: string): Promise
   return (await certificate({ subject: `CN=${cn}`, issuer: ca, publicKey, signingKey: ca.keys.privateKey, ca: false })).toString('pem') + '\n';
 }
 
-export const tempDir = (prefix: string): string => mkdtempSync(join(tmpdir(), `cloister-${prefix}-`));
+const tempDirs: string[] = [];
+process.once('exit', () => {
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
+/** A temp directory removed when the test process exits. */
+export function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), `cloister-${prefix}-`));
+  tempDirs.push(d);
+  return d;
+}
 
 type Json = Record<string, unknown>;
 export type Handler = (req: IncomingMessage, body: Json | undefined) => Promise<{ status: number; json: unknown; type?: string }>;

@@ -1,0 +1,56 @@
+import { cloisterCached, cloisterCold } from './cloister.js';
+import { dcapFloor, runAll, snpFloor } from './floor.js';
+import { loadBenchCases } from './inputs.js';
+import { loadPeers } from './peers.js';
+import { time, timeTogether, type Timing } from './stats.js';
+
+/**
+ * `npm run bench`: Cloister's verification time per SGX / TDX / SNP case with cold and cached
+ * collateral, against the floor of unavoidable node:crypto signature checks measured in the
+ * same run, and against the dcap-qvl peers. Targets (issue 3): cold <= 2x floor, cached <=
+ * 1.3x floor, >= 5x faster than each peer. BENCH_QUICK=1 shortens the rounds (smoke run).
+ */
+const quick = process.env.BENCH_QUICK === '1';
+const opts = quick ? { warmupMs: 50, roundMs: 40, rounds: 3 } : { warmupMs: 300, roundMs: 200, rounds: 9 };
+const peerOpts = quick ? { warmupMs: 50, roundMs: 100, rounds: 3 } : { warmupMs: 300, roundMs: 400, rounds: 5 };
+const TARGET = { cold: 2, cached: 1.3, peer: 5 } as const;
+
+const us = (t: Timing | number) => `${(typeof t === 'number' ? t : t.us).toFixed(1)} µs`;
+const x = (n: number) => `${n.toFixed(2)}x`;
+const rows: string[][] = [];
+const misses: string[] = [];
+
+const cases = loadBenchCases();
+const peers = await loadPeers();
+for (const c of cases) {
+  const floor = c.tee === 'snp' ? snpFloor(c) : dcapFloor(c);
+  const t = timeTogether(
+    { cold: cloisterCold(c), cached: cloisterCached(c), floorCold: runAll(floor.cold), floorCached: runAll(floor.cached) },
+    opts,
+  );
+  const coldRatio = t.cold.us / t.floorCold.us;
+  const cachedRatio = t.cached.us / t.floorCached.us;
+  rows.push([c.id, 'cold', us(t.cold), `${us(t.floorCold)} (${floor.cold.length} sig)`, x(coldRatio), `<= ${TARGET.cold}x ${coldRatio <= TARGET.cold ? 'ok' : 'MISSED'}`]);
+  rows.push([c.id, 'cached', us(t.cached), `${us(t.floorCached)} (${floor.cached.length} sig)`, x(cachedRatio), `<= ${TARGET.cached}x ${cachedRatio <= TARGET.cached ? 'ok' : 'MISSED'}`]);
+  if (coldRatio > TARGET.cold) misses.push(`${c.id} cold ${x(coldRatio)}`);
+  if (cachedRatio > TARGET.cached) misses.push(`${c.id} cached ${x(cachedRatio)}`);
+  if (c.tee !== 'snp') {
+    for (const [name, make] of [['@phala/dcap-qvl', peers.js], ['@phala/dcap-qvl-web', peers.wasm]] as const) {
+      const p = time(make(c), peerOpts);
+      // Peers parse the collateral every call, so the like-for-like comparison is Cloister cold.
+      const speedCold = p.us / t.cold.us;
+      const speedCached = p.us / t.cached.us;
+      rows.push([c.id, name, us(p), '', `${x(speedCold)} vs cold, ${x(speedCached)} vs cached`, `>= ${TARGET.peer}x ${speedCold >= TARGET.peer ? 'ok' : 'MISSED'}`]);
+      if (speedCold < TARGET.peer) misses.push(`${c.id} vs ${name} ${x(speedCold)}`);
+    }
+  }
+}
+
+const head = ['case', 'path', 'time/verification', 'floor (same run)', 'ratio / speedup', 'target'];
+const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+const line = (r: readonly string[]) => r.map((v, i) => v.padEnd(widths[i]!)).join('  ');
+console.log(`node ${process.version}, ${process.platform}/${process.arch}${quick ? ' (BENCH_QUICK)' : ''}; median of ${opts.rounds} rounds`);
+console.log(line(head));
+console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const r of rows) console.log(line(r));
+console.log(misses.length === 0 ? '\nall targets met' : `\ntargets missed: ${misses.join('; ')}`);
