@@ -13,6 +13,8 @@ import { TEE_CODES } from './tee/index.js';
 import { STORE_CODES } from './store/index.js';
 import { CA_CODES } from './ca/index.js';
 import { COORDINATOR_CODES } from './coordinator/index.js';
+import { CLIENT_CODES } from './runtime/index.js';
+import { PROTECT_CODES } from './protect/index.js';
 
 /**
  * Every stable error code, grouped as documented in docs/errors.md (generated from this list
@@ -40,4 +42,6 @@ export const CODE_GROUPS: readonly CodeGroup[] = [
   { title: 'Sealed state store', errorClass: 'StoreError', table: STORE_CODES },
   { title: 'Certificate authority', errorClass: 'CaError', table: CA_CODES },
   { title: 'Coordinator', errorClass: 'CoordinatorError', table: COORDINATOR_CODES },
+  { title: 'Coordinator client (verify, manifest, status, run)', errorClass: 'ClientError', table: CLIENT_CODES },
+  { title: 'Protected volumes', errorClass: 'ProtectError', table: PROTECT_CODES },
 ];

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerClientCommands } from './commands/client.js';
 import { registerCollateralCommands } from './commands/collateral.js';
 import { registerCoordinatorCommands } from './commands/coordinator.js';
 import { registerEvidenceCommands } from './commands/evidence.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerCollateralCommands(program, run);
   registerProtectCommands(program, run);
   registerCoordinatorCommands(program, run);
+  registerClientCommands(program, run);
   registerMeasureCommand(program);
   return program;
 }

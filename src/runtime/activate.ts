@@ -1,7 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
 import { constantTimeEqual, toHex } from '../common/bytes.js';
 import type { EvidenceProvider } from '../tee/index.js';
-import { activationReportData } from '../verify/binding.js';
+import { activationReportData } from '../verify/index.js';
 import { chainProblem, parseCertificate, spkiOf } from './cert_chain.js';
 import { createInstanceKey } from './csr.js';
 import { ClientError } from './errors.js';

@@ -11,7 +11,7 @@ import {
   type CollateralBundle,
   type PreparedCollateral,
 } from './dcap/index.js';
-import { verifyHclReport, verifySnpReport } from './snp/index.js';
+import { SnpChainCache, verifyHclReport, verifySnpReport } from './snp/index.js';
 import { VerifyError } from './errors.js';
 import { validateAcceptance } from './policy.js';
 import { DEFAULT_ACCEPTED_STATUSES, type Tee, type TcbStatus, type VerificationResult, type VerifiedEvidence } from './types.js';
@@ -58,7 +58,9 @@ function toCertificate(input: X509Certificate | Uint8Array | string, what: strin
 
 /**
  * Verifies evidence with collateral caching across calls: prepared collateral is kept per
- * bundle text / object, and verified PCK intermediate chains per exact DER bytes.
+ * bundle text / object, verified PCK intermediate chains per exact DER bytes, and verified
+ * SEV-SNP certificate chains per exact certificate bytes (windows and CRLs are re-checked
+ * against `now` on every call).
  */
 export function createVerifier(base: { trustRoots?: VerifyEvidenceOptions['trustRoots'] } = {}) {
   // Extra roots are trusted IN ADDITION to the pinned Intel SGX Root CA (never instead of it).
@@ -67,6 +69,7 @@ export function createVerifier(base: { trustRoots?: VerifyEvidenceOptions['trust
   const dcap = createDcapVerifier(extraRoots.length > 0 ? { trustRoots: extraRoots } : {});
   const preparedByText = new Map<string, PreparedCollateral>();
   const preparedByObject = new WeakMap<object, PreparedCollateral>();
+  const snpChains = new SnpChainCache();
 
   function prepared(c: NonNullable<VerifyEvidenceOptions['collateral']>): PreparedCollateral {
     if (typeof c === 'string') {
@@ -100,8 +103,9 @@ export function createVerifier(base: { trustRoots?: VerifyEvidenceOptions['trust
       return dcap.verify(quote, prepared(o.collateral), { now, requireCrls: !(o.allowMissingCrl ?? false) });
     }
     const certs = o.certs ?? [];
-    if (kind.format === 'hcl') return verifyHclReport(bytes, certs, { now });
-    return verifySnpReport(parseSnpReport(bytes), certs, { now });
+    const ctx = { now, chainCache: snpChains };
+    if (kind.format === 'hcl') return verifyHclReport(bytes, certs, ctx);
+    return verifySnpReport(parseSnpReport(bytes), certs, ctx);
   }
 
   return {

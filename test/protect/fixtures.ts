@@ -20,13 +20,13 @@ export function open(dir: string, versions: VersionAuthority, extra: Partial<Pro
   return openProtectedVolume({ dir, key: KEY, volumeId: VOLUME_ID, versions, ...extra });
 }
 
-/** A volume with two committed files (version 1), and its authority. */
+/** A volume with two committed files (version 1: 'a.txt' 5 bytes, 'sub/b.bin' 7 bytes), and its authority. */
 export async function committedVolume(): Promise<{ dir: string; versions: VersionAuthority; volume: ProtectedVolume }> {
   const dir = freshDir();
   const versions = memoryVersionAuthority();
   const volume = await open(dir, versions);
   await volume.writeFile('a.txt', 'alpha');
-  await volume.writeFile('sub/b.bin', new Uint8Array([1, 2, 3, 4, 5]));
+  await volume.writeFile('sub/b.bin', new Uint8Array([1, 2, 3, 4, 5, 6, 7]));
   await volume.commit();
   return { dir, versions, volume };
 }
@@ -49,7 +49,7 @@ export function restore(dir: string, snap: Map<string, Buffer>): void {
   for (const [n, bytes] of snap) writeFileSync(join(dir, n), bytes);
 }
 
-/** Which object holds `path`: the one whose removal makes that path's read fail (found by content size). */
+/** The object holding the file of this plaintext size (object names are random; sizes are not hidden). */
 export function objectOfSize(dir: string, size: number): string {
   const found = objectNames(dir).filter((n) => readFileSync(join(dir, 'objects', n)).byteLength === size + 36);
   if (found.length !== 1) throw new Error(`expected one object of plaintext size ${size}, found ${found.length}`);

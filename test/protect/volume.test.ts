@@ -28,7 +28,7 @@ test('files survive reopening; updates and removals become the next version', as
   const again = await open(dir, versions);
   assert.equal(again.recovered, false);
   assert.deepEqual(again.list(), ['a.txt', 'sub/b.bin']);
-  assert.deepEqual(await again.readFile('sub/b.bin'), new Uint8Array([1, 2, 3, 4, 5]));
+  assert.deepEqual(await again.readFile('sub/b.bin'), new Uint8Array([1, 2, 3, 4, 5, 6, 7]));
   await again.writeFile('a.txt', 'alpha 2');
   await again.remove('sub/b.bin');
   const s = await again.commit();

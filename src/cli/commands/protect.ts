@@ -19,9 +19,14 @@ interface VolumeFlags {
  * `cloister protect seal|unseal|verify`: protected volumes (docs/protected-volumes.md) from
  * the command line. The version authority is a local state file (default: beside the volume,
  * `<volume-dir>.versions.json`); it must live where whoever can restore the volume cannot
- * restore it too, or rollback protection is void.
+ * restore it too, or rollback protection is void. `out` receives what goes to stdout (tests
+ * capture it; the default writes to process.stdout).
  */
-export function registerProtectCommands(program: Command, run: (fn: () => Promise<number>) => Promise<void>): void {
+export function registerProtectCommands(
+  program: Command,
+  run: (fn: () => Promise<number>) => Promise<void>,
+  out: (text: string) => void = (text) => void process.stdout.write(text),
+): void {
   const protect = program.command('protect').description('encrypted, authenticated, rollback-protected volumes (AES-256-GCM)');
   const common = (c: Command): Command =>
     c
@@ -32,17 +37,17 @@ export function registerProtectCommands(program: Command, run: (fn: () => Promis
   common(protect.command('seal').description('encrypt a directory tree into a volume (the volume then mirrors it) and commit a new version'))
     .argument('<plain-dir>', 'directory whose regular files to protect')
     .argument('<volume-dir>', 'protected volume directory (created if missing)')
-    .action((plainDir: string, volumeDir: string, f: VolumeFlags) => run(async () => sealCommand(plainDir, volumeDir, f)));
+    .action((plainDir: string, volumeDir: string, f: VolumeFlags) => run(async () => sealCommand(plainDir, volumeDir, f, out)));
 
   common(protect.command('unseal').description('verify a volume and write its files, decrypted, under a directory (mode 0600)'))
     .argument('<volume-dir>', 'protected volume directory')
     .argument('<out-dir>', 'directory to write the plaintext files to (created if missing)')
-    .action((volumeDir: string, outDir: string, f: VolumeFlags) => run(async () => unsealCommand(volumeDir, outDir, f)));
+    .action((volumeDir: string, outDir: string, f: VolumeFlags) => run(async () => unsealCommand(volumeDir, outDir, f, out)));
 
   common(protect.command('verify').description('check a volume: key, freshness against the state file, every file authenticated'))
     .argument('<volume-dir>', 'protected volume directory')
     .option('--json', 'print one JSON object')
-    .action((volumeDir: string, f: VolumeFlags) => run(async () => verifyCommand(volumeDir, f)));
+    .action((volumeDir: string, f: VolumeFlags) => run(async () => verifyCommand(volumeDir, f, out)));
 }
 
 /** Raw 32 bytes, or 64 hex digits, or base64 of 32 bytes (surrounding whitespace ignored). */
@@ -92,18 +97,18 @@ async function plainFiles(root: string, rel = ''): Promise<string[]> {
   return out;
 }
 
-async function sealCommand(plainDir: string, volumeDir: string, f: VolumeFlags): Promise<number> {
+async function sealCommand(plainDir: string, volumeDir: string, f: VolumeFlags, out: (text: string) => void): Promise<number> {
   const files = await plainFiles(plainDir);
   const { volume, statePath } = await openFromFlags(volumeDir, f, 'write');
   const keep = new Set(files);
   for (const path of files) await volume.writeFile(path, new Uint8Array(await readFile(join(plainDir, path))));
   for (const path of volume.list()) if (!keep.has(path)) await volume.remove(path);
   const s = await volume.commit();
-  process.stdout.write(`sealed ${files.length} files into volume ${volume.volumeId}: version ${s.version}, state ${s.hash} (recorded in ${statePath})\n`);
+  out(`sealed ${files.length} files into volume ${volume.volumeId}: version ${s.version}, state ${s.hash} (recorded in ${statePath})\n`);
   return EXIT.OK;
 }
 
-async function unsealCommand(volumeDir: string, outDir: string, f: VolumeFlags): Promise<number> {
+async function unsealCommand(volumeDir: string, outDir: string, f: VolumeFlags, out: (text: string) => void): Promise<number> {
   const { volume } = await openFromFlags(volumeDir, f, 'inspect');
   const paths = volume.list();
   for (const path of paths) {
@@ -113,21 +118,21 @@ async function unsealCommand(volumeDir: string, outDir: string, f: VolumeFlags):
     await writeFile(target, data, { mode: 0o600 });
   }
   const s = volume.state();
-  process.stdout.write(`unsealed ${paths.length} files of volume ${volume.volumeId} version ${s.version} into ${outDir}\n`);
+  out(`unsealed ${paths.length} files of volume ${volume.volumeId} version ${s.version} into ${outDir}\n`);
   return EXIT.OK;
 }
 
-async function verifyCommand(volumeDir: string, f: VolumeFlags): Promise<number> {
+async function verifyCommand(volumeDir: string, f: VolumeFlags, out: (text: string) => void): Promise<number> {
   const { volume } = await openFromFlags(volumeDir, f, 'inspect');
   let bytes = 0;
   for (const path of volume.list()) bytes += (await volume.readFile(path)).byteLength;
   const s = volume.state();
   const files = volume.list().length;
   if (f.json) {
-    process.stdout.write(`${JSON.stringify({ ok: true, volumeId: volume.volumeId, version: s.version, hash: s.hash, files, bytes, pendingCommit: volume.recovered })}\n`);
+    out(`${JSON.stringify({ ok: true, volumeId: volume.volumeId, version: s.version, hash: s.hash, files, bytes, pendingCommit: volume.recovered })}\n`);
   } else {
     const pending = volume.recovered ? ' (an interrupted commit: the next open for writing records it)' : '';
-    process.stdout.write(`ok: volume ${volume.volumeId} version ${s.version}${pending}, state ${s.hash}, ${files} files, ${bytes} bytes\n`);
+    out(`ok: volume ${volume.volumeId} version ${s.version}${pending}, state ${s.hash}, ${files} files, ${bytes} bytes\n`);
   }
   return EXIT.OK;
 }

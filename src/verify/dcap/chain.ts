@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { pemBlocks } from '../../common/pem.js';
 import { VerifyError, type VerifyCode } from '../errors.js';
 import { checkCertTime, commonName, parseCert, publicKeyOf, sameBytes, signatureValid, type ParsedCert } from './cert.js';
-import type { KeyCache } from './keys.js';
+import { CA_KEYS, type KeyCache } from './keys.js';
 
 /**
  * Certificate chains as Intel ships them: PEM, leaf first, ending at the self-signed Intel SGX
@@ -47,7 +47,9 @@ export function verifyChainLinks(
   }
   const keys = certs.map((c, i) => {
     const make = () => publicKeyOf(c, o.code, `${o.what} certificate #${i + 1}`);
-    return o.keys === undefined ? make() : o.keys.get(c.spki, make);
+    // CA keys by default; a leaf-first chain's leaf is a CA-issued signing certificate here
+    // (TCB signing / PCK CA), of which there are few.
+    return (o.keys ?? CA_KEYS).get(c.spki, make);
   });
   for (let i = 0; i < certs.length - 1; i++) {
     const child = certs[i]!;

@@ -1,4 +1,4 @@
-import type { X509Certificate } from 'node:crypto';
+import type { KeyObject, X509Certificate } from 'node:crypto';
 import { VerifyError, type VerifyCode } from '../errors.js';
 import type { CollateralBundle } from './bundle.js';
 import { commonName, sameBytes, signatureValid, publicKeyOf, type ParsedCert } from './cert.js';
@@ -37,17 +37,28 @@ export function rootsDer(trustRoots: readonly X509Certificate[] | undefined): Ui
   return (trustRoots ?? DEFAULT_DCAP_TRUST_ROOTS).map((r) => new Uint8Array(r.raw));
 }
 
+interface VerifiedIssuerChain {
+  readonly pem: string;
+  readonly chain: ParsedCert[];
+  readonly key: KeyObject;
+}
+
 function signedItem<T>(
-  o: { chainPem: string; text: string; signature: string; roots: readonly Uint8Array[]; code: VerifyCode; what: string },
+  o: { chainPem: string; text: string; signature: string; roots: readonly Uint8Array[]; code: VerifyCode; what: string; verifiedBefore?: VerifiedIssuerChain },
   parse: (text: string) => T,
-): { value: T; chain: ParsedCert[] } {
-  // Issuer chain first: nothing in the JSON is believed before its signature is checked.
-  const chain = parsePemChain(o.chainPem, o.code, `${o.what} issuer chain`);
-  const verified = verifyChainLinks(chain, o.roots, { code: o.code, what: `${o.what} issuer chain`, length: 2 });
-  if (!jsonSignatureValid(o.text, o.signature, verified.keys[0]!)) {
-    throw new VerifyError(o.code, `${o.what} signature check: the signature does not verify under '${commonName(chain[0]!.subject) ?? '?'}'`);
+): { value: T; chain: ParsedCert[]; issuer: VerifiedIssuerChain } {
+  // Issuer chain first: nothing in the JSON is believed before its signature is checked. Intel
+  // serves the same chain text for TCB info and QE identity: identical text, verified once.
+  let issuer = o.verifiedBefore !== undefined && o.verifiedBefore.pem === o.chainPem ? o.verifiedBefore : undefined;
+  if (issuer === undefined) {
+    const chain = parsePemChain(o.chainPem, o.code, `${o.what} issuer chain`);
+    const verified = verifyChainLinks(chain, o.roots, { code: o.code, what: `${o.what} issuer chain`, length: 2 });
+    issuer = { pem: o.chainPem, chain, key: verified.keys[0]! };
   }
-  return { value: parse(o.text), chain };
+  if (!jsonSignatureValid(o.text, o.signature, issuer.key)) {
+    throw new VerifyError(o.code, `${o.what} signature check: the signature does not verify under '${commonName(issuer.chain[0]!.subject) ?? '?'}'`);
+  }
+  return { value: parse(o.text), chain: issuer.chain, issuer };
 }
 
 /**
@@ -62,7 +73,7 @@ export function prepareCollateral(bundle: CollateralBundle, options: PrepareOpti
     parseTcbInfo,
   );
   const qe = signedItem(
-    { chainPem: bundle.qe_identity_issuer_chain, text: bundle.qe_identity, signature: bundle.qe_identity_signature, roots, code: 'QE_IDENTITY_SIGNATURE_INVALID', what: 'QE identity' },
+    { chainPem: bundle.qe_identity_issuer_chain, text: bundle.qe_identity, signature: bundle.qe_identity_signature, roots, code: 'QE_IDENTITY_SIGNATURE_INVALID', what: 'QE identity', verifiedBefore: tcb.issuer },
     parseQeIdentity,
   );
   let rootCaCrl: ParsedCrl | undefined;

@@ -24,6 +24,7 @@ export function keyFromSpki(spki: Uint8Array): KeyObject {
   return createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
 }
 
+
 /** A bounded cache of imported keys (attestation keys repeat per platform). */
 export class KeyCache {
   private readonly map = new Map<string, KeyObject>();
@@ -39,3 +40,12 @@ export class KeyCache {
     return v;
   }
 }
+
+/**
+ * Imported keys of CA certificates (Intel SGX Root CA, PCK CAs, TCB signing certificates), per
+ * exact SPKI bytes and shared by every verifier in the process: a few keys sign everything, so
+ * importing them once per process, not once per collateral bundle, removes the largest
+ * non-signature cost of cold verification. Importing a key decides nothing about trust; every
+ * signature is still verified. Leaf and attestation keys (one per platform) are not kept here.
+ */
+export const CA_KEYS = new KeyCache(256);

@@ -4,7 +4,7 @@ import { VerifyError } from '../errors.js';
 import { commonName, publicKeyOf, sameBytes, signatureValid, type ParsedCert } from './cert.js';
 import { checkChainTimes, parsePemChain, verifyChainLinks } from './chain.js';
 import { checkCrlIssuer, checkCrlTime, checkNotRevoked, type ParsedCrl } from './crl.js';
-import { KeyCache } from './keys.js';
+import { CA_KEYS } from './keys.js';
 import { parsePckExtensions, type PckExtensions } from './pck_extensions.js';
 
 /**
@@ -48,8 +48,8 @@ const MAX_ENTRIES = 4096;
 export class PckChainVerifier {
   private readonly intermediates = new Map<string, IntermediateEntry>();
   private readonly chains = new Map<string, ChainEntry>();
-  /** imported public keys per exact SPKI (roots and PCK CAs repeat across chains) */
-  private readonly keys = new KeyCache(256);
+  /** imported public keys per exact SPKI (roots and PCK CAs repeat across chains and verifiers) */
+  private readonly keys = CA_KEYS;
 
   constructor(private readonly trustRoots: readonly Uint8Array[]) {}
 

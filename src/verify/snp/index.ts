@@ -1,9 +1,9 @@
-export { verifySnpReport } from './verify.js';
-export type { SnpVerifyContext, VerifiedSnpEvidence } from './verify.js';
+export { verifySnpReport, SnpChainCache } from './verify.js';
+export type { SnpVerifyContext, VerifiedSnpEvidence, CachedSnpChain } from './verify.js';
 export { verifyHclReport } from './hcl.js';
 export type { SnpCertInput } from './inputs.js';
 export { sortSnpCerts } from './inputs.js';
-export { verifySnpChain, vekProduct } from './chain.js';
+export { verifySnpChain, verifySnpChainLinks, checkSnpChainAt, vekProduct } from './chain.js';
 export type { SnpChainInput, SnpChainContext, VerifiedSnpChain } from './chain.js';
 export { parseVekExtensions, VEK_OID } from './vek_extensions.js';
 export type { VekExtensions } from './vek_extensions.js';

@@ -3,6 +3,7 @@ import { pemBlocks } from '../../common/pem.js';
 import { VerifyError } from '../errors.js';
 import { parseSnpCrl, type SnpCrl } from './crl.js';
 import { roleOf, type AmdCertRole } from './names.js';
+import { pinnedCertByDer } from './roots.js';
 
 /** Certificates for one report: explicit roles, or raw PEM/DER blobs in any order. */
 export type SnpCertInput =
@@ -57,7 +58,7 @@ function splitBlobs(blobs: readonly Uint8Array[]): { certs: Blob[]; crls: Uint8A
     }
     let cert: X509Certificate | undefined;
     try {
-      cert = new X509Certificate(Buffer.from(blob));
+      cert = pinnedCertByDer(blob) ?? new X509Certificate(Buffer.from(blob));
     } catch {
       cert = undefined;
     }
@@ -93,7 +94,7 @@ export function sortSnpCerts(input: SnpCertInput): SortedSnpCerts {
     const key = Buffer.from(c.der).toString('base64');
     if (seen.has(key)) continue;
     seen.add(key);
-    const cert = c.cert === undefined ? parseCert(c.der, c.what) : usable(c.cert, c.what);
+    const cert = c.cert !== undefined ? usable(c.cert, c.what) : (pinnedCertByDer(c.der) ?? parseCert(c.der, c.what));
     const role: AmdCertRole | undefined = roleOf(cert);
     if (role === 'vcek' || role === 'vlek') veks.push({ cert, role });
     else if (role === 'ask' || role === 'asvk') intermediates.push({ cert, role });

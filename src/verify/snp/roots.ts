@@ -62,3 +62,21 @@ export function pinnedAmdRoots(product: SnpProduct): AmdRootSet {
   }
   return set;
 }
+
+let byDer: Map<string, X509Certificate> | undefined;
+
+/**
+ * The already parsed pinned certificate with exactly these DER bytes, if any: supplied ARKs and
+ * ASKs are usually the pinned ones, and parsing a certificate costs about as much as verifying
+ * a signature, so a byte match reuses the pinned object instead.
+ */
+export function pinnedCertByDer(der: Uint8Array): X509Certificate | undefined {
+  if (byDer === undefined) {
+    byDer = new Map();
+    for (const p of SNP_PRODUCTS) {
+      const set = pinnedAmdRoots(p);
+      for (const c of [set.ark, set.ask, set.asvk]) byDer.set(c.raw.toString('latin1'), c);
+    }
+  }
+  return byDer.get(Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('latin1'));
+}

@@ -1,9 +1,10 @@
-import type { X509Certificate } from 'node:crypto';
+import type { KeyObject, X509Certificate } from 'node:crypto';
 import { constantTimeEqual, isAllZero, toHex } from '../../common/bytes.js';
 import { decodeTcb, encodeTcb, u64Hex, type SnpReport } from '../../evidence/snp/index.js';
 import { VerifyError } from '../errors.js';
 import type { SnpClaims, VerifiedEvidence } from '../types.js';
-import { verifySnpChain, type VerifiedSnpChain } from './chain.js';
+import { checkSnpChainAt, verifySnpChainLinks, type VerifiedSnpChain } from './chain.js';
+import type { SnpCrl } from './crl.js';
 import { snpClaims } from './claims.js';
 import { sortSnpCerts, type SnpCertInput } from './inputs.js';
 import { verifyReportSignature } from './report_signature.js';
@@ -13,6 +14,8 @@ export interface SnpVerifyContext {
   readonly now: Date;
   /** extra trusted ARKs per product line (CN 'ARK-<Product>'), added to the pinned AMD ARKs */
   readonly trustedArks?: readonly X509Certificate[];
+  /** reuse verified chains across calls (same verifier, same trustedArks) */
+  readonly chainCache?: SnpChainCache;
 }
 
 export type VerifiedSnpEvidence = Extract<VerifiedEvidence, { tee: 'snp' }>;
@@ -65,6 +68,52 @@ function checkChipId(report: SnpReport, chain: VerifiedSnpChain, warnings: strin
   }
 }
 
+/** A verified chain (time-independent part) and its imported VEK key, reusable per exact certificate input. */
+export interface CachedSnpChain {
+  readonly chain: VerifiedSnpChain;
+  readonly crl: SnpCrl | undefined;
+  readonly vekKey: KeyObject;
+}
+
+/**
+ * Verified chains per exact certificate bytes and SIGNING_KEY. It belongs to one verifier:
+ * its `trustedArks` must not change while the cache is in use (createVerifier fixes them).
+ */
+export class SnpChainCache {
+  private readonly map = new Map<string, CachedSnpChain>();
+  constructor(private readonly max = 1024) {}
+  static keyOf(signingKey: string, blobs: readonly Uint8Array[]): string {
+    // length-prefixed, so different splits of the same bytes cannot collide
+    return `${signingKey}|${blobs.map((b) => `${b.length}:${Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1')}`).join('|')}`;
+  }
+  get(key: string): CachedSnpChain | undefined {
+    return this.map.get(key);
+  }
+  set(key: string, value: CachedSnpChain): void {
+    if (this.map.size >= this.max) this.map.clear();
+    this.map.set(key, value);
+  }
+}
+
+/** Links and signatures from the cache when the same certificates were verified before; times always. */
+function chainFor(report: SnpReport, certs: SnpCertInput, ctx: SnpVerifyContext): CachedSnpChain {
+  const cache = ctx.chainCache;
+  const key = cache !== undefined && Array.isArray(certs) ? SnpChainCache.keyOf(report.signingKey, certs as readonly Uint8Array[]) : undefined;
+  let entry = key === undefined ? undefined : cache!.get(key);
+  if (entry === undefined) {
+    const sorted = sortSnpCerts(certs);
+    const vek = pickVek(report, sorted);
+    const chain = verifySnpChainLinks(
+      { vek: vek.cert, vekRole: vek.role, intermediates: sorted.intermediates, arks: sorted.arks, crl: sorted.crl },
+      ctx.trustedArks === undefined ? {} : { trustedArks: ctx.trustedArks },
+    );
+    entry = { chain, crl: sorted.crl, vekKey: chain.vek.publicKey };
+    if (key !== undefined) cache!.set(key, entry);
+  }
+  checkSnpChainAt(entry.chain, entry.crl, ctx.now);
+  return entry;
+}
+
 /**
  * Verifies a parsed SEV-SNP report: the VCEK/VLEK chain to a pinned ARK of the same product,
  * windows at `now`, the optional CRL, SIGNING_KEY vs certificate kind, the report signature,
@@ -73,13 +122,8 @@ function checkChipId(report: SnpReport, chain: VerifiedSnpChain, warnings: strin
  * (validateSnp's `minimumTcb`).
  */
 export function verifySnpReport(report: SnpReport, certs: SnpCertInput, ctx: SnpVerifyContext): VerifiedSnpEvidence {
-  const sorted = sortSnpCerts(certs);
-  const vek = pickVek(report, sorted);
-  const chain = verifySnpChain(
-    { vek: vek.cert, vekRole: vek.role, intermediates: sorted.intermediates, arks: sorted.arks, crl: sorted.crl },
-    ctx.trustedArks === undefined ? { now: ctx.now } : { now: ctx.now, trustedArks: ctx.trustedArks },
-  );
-  verifyReportSignature(report, chain.vek.publicKey);
+  const { chain, vekKey } = chainFor(report, certs, ctx);
+  verifyReportSignature(report, vekKey);
   checkReportedTcb(report, chain);
   const warnings: string[] = [];
   checkChipId(report, chain, warnings);
