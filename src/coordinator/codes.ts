@@ -17,6 +17,8 @@ export const COORDINATOR_CODES = {
   STATE_CONCURRENT_UPDATE: 'The state changed while the request was processed; retry.',
   SECRET_UNKNOWN: 'The manifest declares no secret of that name.',
   SECRET_NOT_SET: 'A user-supplied secret that the workload needs has not been set yet.',
+  REQUEST_TOO_LARGE: 'The request body exceeds the 1 MiB limit.',
+  NOT_FOUND: 'No API route matches the method and path.',
 } as const satisfies CodeTable;
 export type CoordinatorCode = keyof typeof COORDINATOR_CODES;
 

@@ -301,3 +301,49 @@ describe('coordinator restart', () => {
     }
   });
 });
+
+describe('coordinator HTTP edge cases', () => {
+  test('malformed JSON, oversized bodies, unknown routes and bad nonces get problem details', async () => {
+    const d = await mkdtemp(join(tmpdir(), 'cloister-e2e-edge-'));
+    const c = await startCoordinator({ simulation: true, stateDir: join(d, 'state'), platformDir: join(d, 'platform'), port: 0, log: quiet });
+    try {
+      const https = await import('node:https');
+      const send = (method: string, path: string, body: string | Buffer | undefined, type = 'application/json') =>
+        new Promise<{ status: number; json: { code?: string; simulation?: boolean; type?: string } }>((resolve, reject) => {
+          const req = https.request(new URL(path, c.url), { method, rejectUnauthorized: false, headers: body === undefined ? {} : { 'content-type': type } }, (res) => {
+            let s = '';
+            res.on('data', (x: Buffer) => (s += x.toString()));
+            res.on('end', () => {
+              assert.match(String(res.headers['content-type']), /json/);
+              resolve({ status: res.statusCode ?? 0, json: JSON.parse(s) as { code?: string } });
+            });
+          });
+          req.on('error', reject);
+          req.end(body);
+        });
+      const bad = await send('POST', '/api/v1/manifest', '{"manifest":');
+      assert.equal(bad.status, 400);
+      assert.equal(bad.json.code, 'REQUEST_INVALID');
+      assert.equal(bad.json.simulation, true);
+      const big = await send('POST', '/api/v1/manifest', Buffer.alloc(2 * 1024 * 1024, 0x61));
+      assert.equal(big.status, 413);
+      assert.equal(big.json.code, 'REQUEST_TOO_LARGE');
+      const nf = await send('GET', '/api/v1/nope', undefined);
+      assert.equal(nf.status, 404);
+      assert.equal(nf.json.code, 'NOT_FOUND');
+      const nonce = await send('GET', '/api/v1/attestation?nonce=zz', undefined);
+      assert.equal(nonce.status, 400);
+      assert.equal(nonce.json.code, 'REQUEST_INVALID');
+      const notYet = await send('GET', '/api/v1/manifest', undefined);
+      assert.equal(notYet.status, 409);
+      assert.equal(notYet.json.code, 'COORDINATOR_UNINITIALIZED');
+      const invalidManifest = await send('POST', '/api/v1/manifest', JSON.stringify({ manifest: 'packages: {}\nworkloads: {x: {package: nope}}' }));
+      assert.equal(invalidManifest.status, 400);
+      assert.equal(invalidManifest.json.code, 'MANIFEST_INVALID');
+      assert.equal((await send('GET', '/api/v1/status', undefined)).json.code, undefined);
+    } finally {
+      await c.close();
+      await rm(d, { recursive: true, force: true });
+    }
+  });
+});

@@ -75,7 +75,7 @@ test('seal, verify and unseal round-trip a directory tree', async () => {
   rmSync(join(plain, 'config.json'));
   const s2 = await cli('protect', 'seal', plain, vol, '--key-file', keyFile);
   assert.equal(s2.code, 0, s2.error);
-  assert.match(s2.out, /sealed 1 files into volume kv: version 2/);
+  assert.match(s2.out, /sealed 1 file into volume kv: version 2/);
 });
 
 test('rejections exit 1 with the code; usage problems exit 2', async () => {
