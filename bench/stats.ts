@@ -49,5 +49,5 @@ export function timeTogether<K extends string>(fns: Readonly<Record<K, () => unk
   for (const k of keys) runFor(fns[k], o.warmupMs ?? 300);
   const rounds = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
   for (let r = 0; r < (o.rounds ?? 7); r++) for (const k of keys) rounds[k].push(runFor(fns[k], o.roundMs ?? 250));
-  return Object.fromEntries(keys.map((k) => [k, { us: median(rounds[k]), rounds: rounds[k] }])) as Record<K, Timing>;
+  return Object.fromEntries(keys.map((k) => [k, { us: median(rounds[k]), rounds: rounds[k] }])) as unknown as Record<K, Timing>;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Random } from '../common/clock.js';
 import { toHex } from '../common/bytes.js';
 import { NONCE_BYTES } from './aead.js';
@@ -139,6 +139,7 @@ export async function openProtectedVolume(o: ProtectedVolumeOptions): Promise<Pr
         const sealed = sealManifest(key, manifest, random.bytes(NONCE_BYTES));
         await ensureDir(join(dir, OBJECTS_DIR));
         await syncDir(join(dir, OBJECTS_DIR)); // the objects' names must be durable before a manifest names them
+        if (version === 1) await syncDir(dirname(resolve(dir))); // a new volume directory's own name must be durable too
         if (!(await createFileExclusive(join(dir, manifestName(version)), sealed.bytes))) {
           throw new ProtectError('VOLUME_CONCURRENT_COMMIT', `volume ${volumeId}: ${manifestName(version)} already exists (another writer committed version ${version})`);
         }

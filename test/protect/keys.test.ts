@@ -40,7 +40,7 @@ test('an object opens only under its own volume id, path and version', () => {
   }
   assertThrowsCode(() => openObject(b, sealed.subarray(0, 20)), 'VOLUME_TAMPERED', 'too short');
   const badMagic = sealed.slice();
-  badMagic[0] ^= 1;
+  badMagic[0]! ^= 1;
   assertThrowsCode(() => openObject(b, badMagic), 'VOLUME_TAMPERED', 'magic');
 });
 

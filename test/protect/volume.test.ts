@@ -90,3 +90,46 @@ test('the caller may wipe its key buffer after open', async () => {
   key.fill(0);
   assert.equal(text(await v.readFile('a.txt')), 'alpha');
 });
+
+test('model check: random writes, removals, commits and reopens behave like a map', async () => {
+  const { default: fc } = await import('fast-check');
+  const path = fc.constantFrom('a', 'b/c', 'd/e/f');
+  const op = fc.oneof(
+    fc.record({ kind: fc.constant('write' as const), path, data: fc.uint8Array({ maxLength: 64 }) }),
+    fc.record({ kind: fc.constant('remove' as const), path }),
+    fc.record({ kind: fc.constant('commit' as const) }),
+    fc.record({ kind: fc.constant('reopen' as const) }),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.array(op, { maxLength: 12 }), async (ops) => {
+      const dir = freshDir();
+      const versions = memoryVersionAuthority();
+      let v = await open(dir, versions);
+      let working = new Map<string, Uint8Array>();
+      let committed = new Map<string, Uint8Array>();
+      let version = 0;
+      for (const o of ops) {
+        if (o.kind === 'write') {
+          await v.writeFile(o.path, o.data);
+          working.set(o.path, o.data);
+        } else if (o.kind === 'remove') {
+          if (working.has(o.path)) {
+            await v.remove(o.path);
+            working.delete(o.path);
+          } else await assertRejectsCode(() => v.remove(o.path), 'VOLUME_FILE_NOT_FOUND');
+        } else if (o.kind === 'commit') {
+          const changed = (await v.commit()).version !== version;
+          if (changed) version++;
+          committed = new Map(working);
+        } else {
+          v = await open(dir, versions); // uncommitted changes are lost
+          working = new Map(committed);
+        }
+        assert.deepEqual(v.list(), [...working.keys()].sort());
+        assert.equal(v.state().version, version);
+      }
+      for (const [p, data] of working) assert.deepEqual(await v.readFile(p), data);
+    }),
+    { numRuns: 25 },
+  );
+});

@@ -104,7 +104,7 @@ async function sealCommand(plainDir: string, volumeDir: string, f: VolumeFlags, 
   for (const path of files) await volume.writeFile(path, new Uint8Array(await readFile(join(plainDir, path))));
   for (const path of volume.list()) if (!keep.has(path)) await volume.remove(path);
   const s = await volume.commit();
-  out(`sealed ${plural(files.length, "file")} into volume ${volume.volumeId}: version ${s.version}, state ${s.hash} (recorded in ${statePath})\n`);
+  out(`sealed ${plural(files.length, 'file')} into volume ${volume.volumeId}: version ${s.version}, state ${s.hash} (recorded in ${statePath})\n`);
   return EXIT.OK;
 }
 
@@ -118,7 +118,7 @@ async function unsealCommand(volumeDir: string, outDir: string, f: VolumeFlags, 
     await writeFile(target, data, { mode: 0o600 });
   }
   const s = volume.state();
-  out(`unsealed ${plural(paths.length, "file")} of volume ${volume.volumeId} version ${s.version} into ${outDir}\n`);
+  out(`unsealed ${plural(paths.length, 'file')} of volume ${volume.volumeId} version ${s.version} into ${outDir}\n`);
   return EXIT.OK;
 }
 
@@ -132,7 +132,7 @@ async function verifyCommand(volumeDir: string, f: VolumeFlags, out: (text: stri
     out(`${JSON.stringify({ ok: true, volumeId: volume.volumeId, version: s.version, hash: s.hash, files, bytes, pendingCommit: volume.recovered })}\n`);
   } else {
     const pending = volume.recovered ? ' (an interrupted commit: the next open for writing records it)' : '';
-    out(`ok: volume ${volume.volumeId} version ${s.version}${pending}, state ${s.hash}, ${plural(files, "file")}, ${plural(bytes, "byte")}\n`);
+    out(`ok: volume ${volume.volumeId} version ${s.version}${pending}, state ${s.hash}, ${plural(files, 'file')}, ${plural(bytes, 'byte')}\n`);
   }
   return EXIT.OK;
 }
