@@ -1,10 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { registerClientCommands } from './commands/client.js';
 import { registerCollateralCommands } from './commands/collateral.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerCoordinatorCommands } from './commands/coordinator.js';
 import { registerEvidenceCommands } from './commands/evidence.js';
 import { registerMeasureCommand } from './commands/measure.js';
 import { registerProtectCommands } from './commands/protect.js';
+import { registerRunCommand } from './commands/run.js';
 import { EXIT, describeError, exitCodeFor } from './exit.js';
 import { VERSION } from './version.js';
 
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerCoordinatorCommands(program, run);
   registerClientCommands(program, run);
   registerMeasureCommand(program);
+  registerRunCommand(program, run);
+  registerDemoCommand(program, run);
   return program;
 }
 

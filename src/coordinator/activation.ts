@@ -3,7 +3,8 @@ import { toHex } from '../common/bytes.js';
 import { durationMs, renderTemplate, type Manifest, type SecretMaterial } from '../manifest/index.js';
 import type { Store } from '../store/index.js';
 import { activationReportData, checkReportData } from '../verify/index.js';
-import { issueLeaf, verifyCsr, type Ca } from '../ca/index.js';
+import { issueLeaf, verifyCsr, type Ca, type IssuedLeaf } from '../ca/index.js';
+import type { ActivationSlots } from './activation_slots.js';
 import { CoordinatorError } from './codes.js';
 import type { NonceRegistry } from './nonces.js';
 import { matchPackage, type WorkloadClaims } from './package_match.js';
@@ -55,6 +56,8 @@ export interface ActivationDeps {
   readonly random: Random;
   readonly nonces: NonceRegistry;
   readonly verifier: WorkloadVerifier;
+  /** shared by all activations of this coordinator (activation_slots.ts) */
+  readonly slots: ActivationSlots;
 }
 
 const MAX_COMMIT_ATTEMPTS = 5;
@@ -82,80 +85,112 @@ export async function activate(deps: ActivationDeps, m: ActiveManifest, req: Act
   const { publicKeySpki } = await verifyCsr(req.csrPem);
   checkReportData(claims.claims.reportData, activationReportData(publicKeySpki, req.nonce), 'activation evidence');
 
+  const max = workload.maxActivations;
+  const maxReached = () =>
+    new CoordinatorError('MAX_ACTIVATIONS_REACHED', `workload '${req.workload}' already has its maximum of ${max} instance(s)`);
   for (let attempt = 1; ; attempt++) {
-    const counter = await readJson<CounterRecord>(deps.store, KEY.counter(req.workload));
-    const counterValue = counter?.value ?? { count: 0, next: 0 };
-    // An auto-assigned id is always a new instance: skip ids already taken (e.g. chosen explicitly).
-    let next = counterValue.next;
+    // 1. The instance id: the explicit one, or the next auto id that is neither stored nor
+    //    held by another in-flight activation (reserve() right after the read, no await between).
+    const seen = await readJson<CounterRecord>(deps.store, KEY.counter(req.workload));
+    let next = seen?.value.next ?? 0;
     let instanceId = req.instanceId ?? `${req.workload}-${next}`;
     let existing = await readJson<InstanceRecord>(deps.store, KEY.instance(req.workload, instanceId));
-    while (req.instanceId === undefined && existing !== undefined) {
+    while (req.instanceId === undefined && (existing !== undefined || !deps.slots.reserve(req.workload, instanceId))) {
       next += 1;
       instanceId = `${req.workload}-${next}`;
       existing = await readJson<InstanceRecord>(deps.store, KEY.instance(req.workload, instanceId));
     }
-    const renewed = existing !== undefined;
-    if (!renewed && workload.maxActivations !== undefined && counterValue.count >= workload.maxActivations) {
-      throw new CoordinatorError('MAX_ACTIVATIONS_REACHED', `workload '${req.workload}' already has its maximum of ${workload.maxActivations} instance(s)`);
+    const reservedId = req.instanceId === undefined ? instanceId : undefined;
+    try {
+      const renewed = existing !== undefined;
+      if (!renewed && max !== undefined && (seen?.value.count ?? 0) >= max) throw maxReached();
+      // 2. The expensive part, concurrently with other activations: secrets and the certificate.
+      const instanceSecrets =
+        existing?.value.secrets ?? (await generateSecrets(m.manifest, 'per-instance', { random: deps.random, ca: m.ca, now, scopeLabel: instanceId }));
+      const lifetimeMs = durationMs(workload.certificate?.lifetime ?? m.manifest.config.certLifetime);
+      const leaf = await issueLeaf(m.ca, {
+        csrPem: req.csrPem,
+        subjectCn: req.workload,
+        sans: {
+          dns: workload.certificate?.sans.dns ?? [],
+          ip: workload.certificate?.sans.ip ?? [],
+          uri: [`cloister://workload/${req.workload}/${instanceId}`],
+        },
+        lifetimeMs,
+        now,
+      });
+      const record: InstanceRecord = {
+        serial: leaf.serial,
+        activatedAt: existing?.value.activatedAt ?? now.toISOString(),
+        renewedAt: now.toISOString(),
+        expiresAt: leaf.notAfter.toISOString(),
+        secrets: instanceSecrets,
+      };
+      // 3. One conditional commit on the counter as it is now and the instance as we saw it;
+      //    the limit is checked against that same counter, so concurrency cannot exceed it.
+      const { pending } = await deps.slots.exclusive(req.workload, async () => {
+        const counter = await readJson<CounterRecord>(deps.store, KEY.counter(req.workload));
+        const counterValue = counter?.value ?? { count: 0, next: 0 };
+        if (!renewed && max !== undefined && counterValue.count >= max) throw maxReached();
+        const put: Array<{ key: string; value: Uint8Array }> = [{ key: KEY.instance(req.workload, instanceId), value: encodeJson(record) }];
+        if (!renewed) {
+          const after = reservedId === undefined ? counterValue.next : Math.max(counterValue.next, next + 1);
+          put.push({ key: KEY.counter(req.workload), value: encodeJson({ count: counterValue.count + 1, next: after } satisfies CounterRecord) });
+        }
+        if (existing !== undefined) {
+          const rev: RevocationRecord = { revokedAt: now.toISOString(), workload: req.workload, instanceId };
+          put.push({ key: KEY.revocation(existing.value.serial), value: encodeJson(rev) });
+        }
+        // Not awaited here: the section ends once the store has the commit (see activation_slots.ts).
+        return {
+          pending: deps.store.commit({
+            compare: [
+              { key: KEY.counter(req.workload), revision: counter?.revision ?? 0n },
+              { key: KEY.instance(req.workload, instanceId), revision: existing?.revision ?? 0n },
+            ],
+            put,
+            delete: [],
+          }),
+        };
+      });
+      const res = await pending;
+      if (!res.ok) {
+        if (attempt < MAX_COMMIT_ATTEMPTS) continue;
+        throw new CoordinatorError('STATE_CONCURRENT_UPDATE', `activation of '${req.workload}' conflicted with concurrent activations ${attempt} times; retry`);
+      }
+      return finish(deps, m, req, instanceId, instanceSecrets, leaf, claims, renewed);
+    } finally {
+      if (reservedId !== undefined) deps.slots.release(req.workload, reservedId);
     }
-    const instanceSecrets =
-      existing?.value.secrets ?? (await generateSecrets(m.manifest, 'per-instance', { random: deps.random, ca: m.ca, now, scopeLabel: instanceId }));
-    const lifetimeMs = durationMs(workload.certificate?.lifetime ?? m.manifest.config.certLifetime);
-    const leaf = await issueLeaf(m.ca, {
-      csrPem: req.csrPem,
-      subjectCn: req.workload,
-      sans: {
-        dns: workload.certificate?.sans.dns ?? [],
-        ip: workload.certificate?.sans.ip ?? [],
-        uri: [`cloister://workload/${req.workload}/${instanceId}`],
-      },
-      lifetimeMs,
-      now,
-    });
-    const record: InstanceRecord = {
-      serial: leaf.serial,
-      activatedAt: existing?.value.activatedAt ?? now.toISOString(),
-      renewedAt: now.toISOString(),
-      expiresAt: leaf.notAfter.toISOString(),
-      secrets: instanceSecrets,
-    };
-    const put: Array<{ key: string; value: Uint8Array }> = [{ key: KEY.instance(req.workload, instanceId), value: encodeJson(record) }];
-    if (!renewed) {
-      const after = req.instanceId === undefined ? next + 1 : counterValue.next;
-      put.push({ key: KEY.counter(req.workload), value: encodeJson({ count: counterValue.count + 1, next: after } satisfies CounterRecord) });
-    }
-    if (existing !== undefined) {
-      const rev: RevocationRecord = { revokedAt: now.toISOString(), workload: req.workload, instanceId };
-      put.push({ key: KEY.revocation(existing.value.serial), value: encodeJson(rev) });
-    }
-    const res = await deps.store.commit({
-      compare: [
-        { key: KEY.counter(req.workload), revision: counter?.revision ?? 0n },
-        { key: KEY.instance(req.workload, instanceId), revision: existing?.revision ?? 0n },
-      ],
-      put,
-      delete: [],
-    });
-    if (!res.ok) {
-      if (attempt < MAX_COMMIT_ATTEMPTS) continue;
-      throw new CoordinatorError('STATE_CONCURRENT_UPDATE', `activation of '${req.workload}' conflicted with concurrent activations ${attempt} times; retry`);
-    }
-    const selfKeyPlaceholder = `cloister-self-key-${toHex(deps.random.bytes(16))}`;
-    const selfPem = { cert: leaf.chainPem, key: selfKeyPlaceholder, ca: m.ca.root.certPem };
-    const rendered = renderWorkload(m, req.workload, instanceId, instanceSecrets, selfPem);
-    return {
-      workload: req.workload,
-      instanceId,
-      certificatePem: leaf.certPem,
-      chainPem: [m.ca.intermediate.certPem, m.ca.root.certPem],
-      expiresAt: leaf.notAfter,
-      ...rendered,
-      selfKeyPlaceholder,
-      manifestHash: m.hash,
-      claims,
-      renewed,
-    };
   }
+}
+
+/** The answer for a committed activation: certificate, chain and the rendered templates. */
+function finish(
+  deps: ActivationDeps,
+  m: ActiveManifest,
+  req: ActivateRequest,
+  instanceId: string,
+  instanceSecrets: Readonly<Record<string, StoredSecret>>,
+  leaf: IssuedLeaf,
+  claims: WorkloadClaims,
+  renewed: boolean,
+): ActivateResult {
+  const selfKeyPlaceholder = `cloister-self-key-${toHex(deps.random.bytes(16))}`;
+  const selfPem = { cert: leaf.chainPem, key: selfKeyPlaceholder, ca: m.ca.root.certPem };
+  const rendered = renderWorkload(m, req.workload, instanceId, instanceSecrets, selfPem);
+  return {
+    workload: req.workload,
+    instanceId,
+    certificatePem: leaf.certPem,
+    chainPem: [m.ca.intermediate.certPem, m.ca.root.certPem],
+    expiresAt: leaf.notAfter,
+    ...rendered,
+    selfKeyPlaceholder,
+    manifestHash: m.hash,
+    claims,
+    renewed,
+  };
 }
 
 /** Renders the workload's files, env and argv from the manifest templates. */

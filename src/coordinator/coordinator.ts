@@ -10,6 +10,7 @@ import { buildCrl, createCa, loadCa, snapshotCa, type Ca } from '../ca/index.js'
 import { CoordinatorError } from './codes.js';
 import type { CoordinatorMetrics } from './metrics.js';
 import { createNonceRegistry } from './nonces.js';
+import { createActivationSlots } from './activation_slots.js';
 import { generateSecrets } from './secrets.js';
 import { KEY, encodeJson, readJson, type InstanceRecord, type ManifestRecord, type RevocationRecord, type StoredSecret } from './state.js';
 import type { WorkloadVerifier } from './workload_verifier.js';
@@ -58,6 +59,7 @@ export interface RootIdentity {
  */
 export async function createCoordinator(deps: CoordinatorDeps) {
   const nonces = createNonceRegistry({ clock: deps.clock, random: deps.random, ttlMs: 60_000, capacity: 100_000 });
+  const slots = createActivationSlots();
   const ca = await loadOrCreateCa(deps);
   const root: RootIdentity = {
     certPem: ca.root.certPem,
@@ -113,7 +115,7 @@ export async function createCoordinator(deps: CoordinatorDeps) {
       if (m === undefined) throw new CoordinatorError('COORDINATOR_UNINITIALIZED', 'no manifest is set yet, so workloads cannot activate');
       const started = process.hrtime.bigint();
       try {
-        const r = await activate({ store: deps.store, clock: deps.clock, random: deps.random, nonces, verifier: deps.verifier }, m, req);
+        const r = await activate({ store: deps.store, clock: deps.clock, random: deps.random, nonces, verifier: deps.verifier, slots }, m, req);
         deps.metrics.activations.inc({ workload: req.workload, result: 'ok' });
         deps.metrics.activationSeconds.observe({ result: 'ok' }, Number(process.hrtime.bigint() - started) / 1e9);
         deps.log.info({ workload: r.workload, instanceId: r.instanceId, tee: r.claims.tee, renewed: r.renewed }, 'workload activated');

@@ -13,6 +13,13 @@ export const STORE_CODES = {
   STATE_UNSEALED_FAILED: 'A sealed value was written under another data key (key id mismatch): the data key is wrong.',
   DATA_KEY_INVALID: 'A data key or sealing key does not have the required 32 bytes.',
   SEALING_SECRET_INVALID: 'The simulated platform sealing secret file exists but does not hold exactly 32 bytes.',
+  STORE_ETCD_CONFIG_INVALID: 'etcd store options are invalid: no or malformed endpoints, mixed http/https, a bad key prefix, incomplete TLS material or a bad timeout.',
+  STORE_ETCD_UNAVAILABLE: 'No etcd member served the request before the timeout (unreachable, not ready, no leader): nothing was applied.',
+  STORE_ETCD_TIMEOUT: 'etcd received a read but did not answer within the timeout (no quorum, overloaded or partitioned member).',
+  STORE_ETCD_COMMIT_UNKNOWN: 'A commit reached etcd but its answer was lost (timeout, dropped connection, leader change): it may have been applied; re-read before retrying.',
+  STORE_ETCD_REJECTED: 'etcd answered with an error (permission denied, request too large, too many operations, compacted revision, auth failure).',
+  STORE_ETCD_WATCH_FAILED: 'An etcd watch ended with an error it cannot resume from (e.g. its start revision was compacted).',
+  STORE_ETCD_LEADERSHIP_LOST: 'A leader election campaign failed or its lease expired or was revoked: this replica is no longer (or never became) leader.',
 } as const satisfies CodeTable;
 
 export type StoreCode = keyof typeof STORE_CODES;

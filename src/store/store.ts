@@ -33,6 +33,12 @@ export interface Store {
   get(key: string): Promise<{ value: Uint8Array; revision: bigint } | undefined>;
   /** Entries whose key starts with `prefix` ('' = all), sorted by key. */
   list(prefix: string): Promise<StoreEntry[]>;
+  /**
+   * The file and memory stores decide the compares and order a commit when commit() is
+   * called, so a read made after the call sees its writes; the promise resolves once the commit
+   * (and every commit ordered before it) is durable. A store may also order commits later
+   * (etcd: when the transaction reaches the leader): callers must not rely on either.
+   */
   commit(ops: CommitOps): Promise<CommitResult>;
   close(): Promise<void>;
 }
@@ -110,6 +116,23 @@ export function applyCommit(space: KeySpace, ops: CommitOps): { next: KeySpace }
   for (const p of ops.put) entries.set(p.key, { value: new Uint8Array(p.value), revision });
   for (const key of ops.delete) entries.delete(key);
   return { next: { revision, entries } };
+}
+
+/**
+ * The same, applied to `space` itself (no O(size) copy per commit). For a store that keeps
+ * no old state to fall back to: the file store refuses all use after a failed write instead.
+ */
+export function applyCommitInPlace(space: KeySpace, ops: CommitOps): { conflictKey: string } | { unchanged: true } | { revision: bigint } {
+  for (const c of ops.compare) {
+    const have = space.entries.get(c.key)?.revision ?? 0n;
+    if (have !== c.revision) return { conflictKey: c.key };
+  }
+  if (ops.put.length === 0 && ops.delete.length === 0) return { unchanged: true };
+  const revision = space.revision + 1n;
+  for (const p of ops.put) space.entries.set(p.key, { value: new Uint8Array(p.value), revision });
+  for (const key of ops.delete) space.entries.delete(key);
+  space.revision = revision;
+  return { revision };
 }
 
 /** Sorted entries of `space` under `prefix`, values copied out. */

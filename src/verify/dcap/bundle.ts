@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { VerifyError } from '../errors.js';
 
 /**
@@ -19,21 +18,7 @@ export interface CollateralBundle {
   readonly qe_identity_signature: string;
 }
 
-const optionalText = z.string().min(1).nullable().optional();
-const requiredText = z.string().min(1).nullable().optional();
-
-const BUNDLE_SCHEMA = z.object({
-  pck_crl_issuer_chain: optionalText,
-  root_ca_crl: optionalText,
-  pck_crl: optionalText,
-  tcb_info_issuer_chain: requiredText,
-  tcb_info: requiredText,
-  tcb_info_signature: requiredText,
-  qe_identity_issuer_chain: requiredText,
-  qe_identity: requiredText,
-  qe_identity_signature: requiredText,
-});
-
+const FIELDS = ['pck_crl_issuer_chain', 'root_ca_crl', 'pck_crl', 'tcb_info_issuer_chain', 'tcb_info', 'tcb_info_signature', 'qe_identity_issuer_chain', 'qe_identity', 'qe_identity_signature'] as const;
 const REQUIRED = ['tcb_info_issuer_chain', 'tcb_info', 'tcb_info_signature', 'qe_identity_issuer_chain', 'qe_identity', 'qe_identity_signature'] as const;
 
 /**
@@ -50,26 +35,31 @@ export function parseCollateralBundle(input: string | unknown): CollateralBundle
       throw new VerifyError('COLLATERAL_INVALID', `collateral bundle: not JSON (${(cause as Error).message})`, { cause });
     }
   }
-  const parsed = BUNDLE_SCHEMA.safeParse(value);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    throw new VerifyError('COLLATERAL_INVALID', `collateral bundle: ${first === undefined ? 'invalid' : `${first.path.join('.') || '(root)'}: ${first.message}`}`, {
-      detail: { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) },
-    });
+  // Every field: absent, null, or a non-empty string (unknown fields are ignored).
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new VerifyError('COLLATERAL_INVALID', `collateral bundle: (root): want an object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
   }
-  const b = parsed.data;
+  const b = value as Partial<Record<(typeof FIELDS)[number], unknown>>;
+  for (const k of FIELDS) {
+    const v = b[k];
+    if (v !== undefined && v !== null && (typeof v !== 'string' || v.length === 0)) {
+      const why = typeof v === 'string' ? 'want a non-empty string' : `want a string or null, got ${Array.isArray(v) ? 'an array' : typeof v}`;
+      throw new VerifyError('COLLATERAL_INVALID', `collateral bundle: ${k}: ${why}`, { detail: { issues: [`${k}: ${why}`] } });
+    }
+  }
+  const t = b as Partial<Record<(typeof FIELDS)[number], string | null>>;
   for (const k of REQUIRED) {
-    if (b[k] === undefined || b[k] === null) throw new VerifyError('COLLATERAL_MISSING', `collateral bundle: required item ${k} is missing`, { detail: { field: k } });
+    if (t[k] === undefined || t[k] === null) throw new VerifyError('COLLATERAL_MISSING', `collateral bundle: required item ${k} is missing`, { detail: { field: k } });
   }
   return {
-    pck_crl_issuer_chain: b.pck_crl_issuer_chain ?? null,
-    root_ca_crl: b.root_ca_crl ?? null,
-    pck_crl: b.pck_crl ?? null,
-    tcb_info_issuer_chain: b.tcb_info_issuer_chain!,
-    tcb_info: b.tcb_info!,
-    tcb_info_signature: b.tcb_info_signature!,
-    qe_identity_issuer_chain: b.qe_identity_issuer_chain!,
-    qe_identity: b.qe_identity!,
-    qe_identity_signature: b.qe_identity_signature!,
+    pck_crl_issuer_chain: t.pck_crl_issuer_chain ?? null,
+    root_ca_crl: t.root_ca_crl ?? null,
+    pck_crl: t.pck_crl ?? null,
+    tcb_info_issuer_chain: t.tcb_info_issuer_chain!,
+    tcb_info: t.tcb_info!,
+    tcb_info_signature: t.tcb_info_signature!,
+    qe_identity_issuer_chain: t.qe_identity_issuer_chain!,
+    qe_identity: t.qe_identity!,
+    qe_identity_signature: t.qe_identity_signature!,
   };
 }

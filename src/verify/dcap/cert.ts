@@ -20,6 +20,8 @@ export interface ParsedCert {
   readonly signature: Uint8Array;
   /** lowercase hex of the serial's magnitude (leading zero bytes dropped), as CRLs list it */
   readonly serial: string;
+  /** the serial's magnitude bytes (what `serial` spells), for CRL lookups */
+  readonly serialBytes: Uint8Array;
   /** exact DER of the issuer and subject Names (compared byte for byte) */
   readonly issuer: Uint8Array;
   readonly subject: Uint8Array;
@@ -54,14 +56,15 @@ export function parseCert(der: Uint8Array, code: VerifyCode, what: string): Pars
       if (f.tag === 0xa3) extensions = children(der, expectTag(readNode(der, f.contentStart, f.end), DER_TAG.SEQUENCE, 'extensions'));
     }
     const innerAlg = tbsFields[tbsFields[0]?.tag === 0xa0 ? 2 : 1]!;
-    const outerAlg = whole(der, algNode);
-    if (toHex(whole(der, innerAlg)) !== toHex(outerAlg)) throw new DerError('DER_MALFORMED', 'inner and outer signature algorithms differ');
+    if (!sameBytes(whole(der, innerAlg), whole(der, algNode))) throw new DerError('DER_MALFORMED', 'inner and outer signature algorithms differ');
+    const serialBytes = magnitude(content(der, serialNode));
     return {
       der,
       tbs: whole(der, tbsNode),
       signatureAlgorithm: readOid(der, need(children(der, algNode)[0])),
       signature: bitStringBytes(der, sigNode),
-      serial: integerHex(content(der, serialNode)),
+      serial: toHex(serialBytes),
+      serialBytes,
       issuer: whole(der, issuer),
       subject: whole(der, subject),
       notBefore: readTime(der, need(validity[0])),
@@ -89,10 +92,15 @@ export function bitStringBytes(buf: Uint8Array, node: DerNode): Uint8Array {
 }
 
 /** Serial numbers compare by magnitude: drop the sign-padding zero bytes of the DER INTEGER. */
-export function integerHex(bytes: Uint8Array): string {
+export function magnitude(bytes: Uint8Array): Uint8Array {
   let s = 0;
   while (s < bytes.length - 1 && bytes[s] === 0) s++;
-  return toHex(bytes.subarray(s));
+  return bytes.subarray(s);
+}
+
+/** Lowercase hex of an INTEGER's magnitude, as CRLs and messages spell serials. */
+export function integerHex(bytes: Uint8Array): string {
+  return toHex(magnitude(bytes));
 }
 
 /** The first CN of a DER Name, or undefined. */

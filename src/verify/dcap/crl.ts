@@ -1,9 +1,9 @@
 import type { KeyObject } from 'node:crypto';
-import { fromHexStrict } from '../../common/bytes.js';
-import { children, content, DER_TAG, DerError, expectTag, readNode, readOid, readTime, whole, type DerNode } from '../../common/der.js';
+import { toHex } from '../../common/bytes.js';
+import { children, DER_TAG, DerError, expectTag, readNode, readOid, readTime, whole, type DerNode } from '../../common/der.js';
 import { pemBlocks } from '../../common/pem.js';
 import { VerifyError } from '../errors.js';
-import { bitStringBytes, commonName, integerHex, sameBytes, signatureValid, type ParsedCert } from './cert.js';
+import { bitStringBytes, commonName, sameBytes, signatureValid, type ParsedCert } from './cert.js';
 
 /**
  * X.509 CRLs (RFC 5280 section 5.1) read with the DER reader: issuer, thisUpdate/nextUpdate,
@@ -18,8 +18,58 @@ export interface ParsedCrl {
   readonly issuer: Uint8Array;
   readonly thisUpdate: Date;
   readonly nextUpdate: Date;
-  /** serial magnitudes, lowercase hex (see cert.ts integerHex) */
+  /** serial magnitudes, lowercase hex (see cert.ts integerHex); built on first access */
   readonly revoked: ReadonlySet<string>;
+  /** true when the CRL lists the serial magnitude `serial` (bytes, leading zeros dropped) */
+  lists(serial: Uint8Array): boolean;
+}
+
+/**
+ * The revoked-serial list is read lazily: parsing checks every entry's structure and records
+ * where each serial's magnitude lies, without rendering any of them. A lookup scans those
+ * spans byte by byte; a CRL that is looked up repeatedly (kept in a verifier's cache) gets a
+ * hashed index after a few lookups, so large CRLs stay cheap on the hot path.
+ */
+class LazyCrl implements ParsedCrl {
+  private index: Set<string> | undefined;
+  private lookups = 0;
+  constructor(
+    readonly der: Uint8Array,
+    readonly tbs: Uint8Array,
+    readonly signatureAlgorithm: string,
+    readonly signature: Uint8Array,
+    readonly issuer: Uint8Array,
+    readonly thisUpdate: Date,
+    readonly nextUpdate: Date,
+    /** [start, end) offsets in `der` of each listed serial's magnitude */
+    private readonly spans: readonly number[],
+  ) {}
+
+  get revoked(): ReadonlySet<string> {
+    this.index ??= this.buildIndex();
+    return this.index;
+  }
+
+  lists(serial: Uint8Array): boolean {
+    if (this.index === undefined && ++this.lookups > 2) this.index = this.buildIndex();
+    if (this.index !== undefined) return this.index.has(toHex(serial));
+    const d = this.der;
+    for (let i = 0; i < this.spans.length; i += 2) {
+      const start = this.spans[i]!;
+      const end = this.spans[i + 1]!;
+      if (end - start !== serial.length) continue;
+      let j = 0;
+      while (j < serial.length && d[start + j] === serial[j]) j++;
+      if (j === serial.length) return true;
+    }
+    return false;
+  }
+
+  private buildIndex(): Set<string> {
+    const out = new Set<string>();
+    for (let i = 0; i < this.spans.length; i += 2) out.add(toHex(this.der.subarray(this.spans[i]!, this.spans[i + 1]!)));
+    return out;
+  }
 }
 
 /** Accepts DER bytes, PEM text/bytes, or hex DER text (the bundle's spelling). */
@@ -28,9 +78,10 @@ export function crlDer(input: Uint8Array | string, what: string): Uint8Array {
   if (text !== undefined) {
     const t = text.trim();
     if (t.startsWith('-----BEGIN')) return onePem(t, what);
-    const bytes = fromHexStrict(t);
-    if (bytes === undefined || bytes.length === 0) throw new VerifyError('CRL_INVALID', `${what}: neither PEM nor hex DER`);
-    return bytes;
+    // Node's hex decoder stops at the first non-hex pair, so a full-length result is strict hex.
+    const bytes = t.length % 2 === 0 ? Buffer.from(t, 'hex') : undefined;
+    if (bytes === undefined || bytes.length === 0 || bytes.length * 2 !== t.length) throw new VerifyError('CRL_INVALID', `${what}: neither PEM nor hex DER`);
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
   if (input.length > 0 && input[0] === 0x30) return input as Uint8Array;
   return crlDer(Buffer.from(input as Uint8Array).toString('latin1'), what);
@@ -62,24 +113,20 @@ export function parseCrl(input: Uint8Array | string, what: string): ParsedCrl {
     }
     const nextUpdate = readTime(der, next);
     i++;
-    const revoked = new Set<string>();
+    const spans: number[] = [];
     const list = f[i];
     if (list !== undefined && list.tag === DER_TAG.SEQUENCE) {
-      for (const entry of children(der, list)) {
+      // Each entry: SEQUENCE { userCertificate INTEGER, revocationDate, ... }; only the serial is needed.
+      for (let p = list.contentStart; p < list.end; ) {
+        const entry = expectTag(readNode(der, p, list.end), DER_TAG.SEQUENCE, 'revokedCertificate');
         const serial = expectTag(need(children(der, entry)[0]), DER_TAG.INTEGER, 'userCertificate');
-        revoked.add(integerHex(content(der, serial)));
+        let s = serial.contentStart;
+        while (s < serial.end - 1 && der[s] === 0) s++; // magnitude, as integerHex
+        spans.push(s, serial.end);
+        p = entry.end;
       }
     }
-    return {
-      der,
-      tbs: whole(der, tbsNode),
-      signatureAlgorithm: readOid(der, need(children(der, algNode)[0])),
-      signature: bitStringBytes(der, sigNode),
-      issuer: whole(der, issuer),
-      thisUpdate,
-      nextUpdate,
-      revoked,
-    };
+    return new LazyCrl(der, whole(der, tbsNode), readOid(der, need(children(der, algNode)[0])), bitStringBytes(der, sigNode), whole(der, issuer), thisUpdate, nextUpdate, spans);
   } catch (e) {
     throw new VerifyError('CRL_INVALID', `${what}: not a well-formed X.509 CRL (${e instanceof Error ? e.message : String(e)})`, { cause: e });
   }
@@ -111,7 +158,7 @@ export function checkCrlTime(crl: ParsedCrl, now: Date, what: string): void {
 }
 
 export function checkNotRevoked(crl: ParsedCrl, cert: ParsedCert, what: string): void {
-  if (crl.revoked.has(cert.serial)) {
+  if (crl.lists(cert.serialBytes)) {
     throw new VerifyError('CRL_REVOKED', `${what} revocation check: serial ${cert.serial} is listed by the CRL of '${commonName(crl.issuer) ?? '?'}'`, {
       detail: { serial: cert.serial },
     });

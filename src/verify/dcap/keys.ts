@@ -24,8 +24,12 @@ export function keyFromSpki(spki: Uint8Array): KeyObject {
   return createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
 }
 
-
-/** A bounded cache of imported keys (attestation keys repeat per platform). */
+/**
+ * A bounded cache of imported keys per exact key bytes. Each verifier owns its caches (CA keys,
+ * attestation keys): nothing imported for one verifier is reused by another, so a fresh
+ * verifier pays every import again (an honest cold start). Importing a key decides nothing
+ * about trust; every signature is still verified.
+ */
 export class KeyCache {
   private readonly map = new Map<string, KeyObject>();
   constructor(private readonly max = 4096) {}
@@ -41,11 +45,3 @@ export class KeyCache {
   }
 }
 
-/**
- * Imported keys of CA certificates (Intel SGX Root CA, PCK CAs, TCB signing certificates), per
- * exact SPKI bytes and shared by every verifier in the process: a few keys sign everything, so
- * importing them once per process, not once per collateral bundle, removes the largest
- * non-signature cost of cold verification. Importing a key decides nothing about trust; every
- * signature is still verified. Leaf and attestation keys (one per platform) are not kept here.
- */
-export const CA_KEYS = new KeyCache(256);

@@ -1,11 +1,11 @@
 import type { KeyObject } from 'node:crypto';
-import { toHex } from '../../common/bytes.js';
 import { VerifyError } from '../errors.js';
+import type { TrustAnchor } from './anchors.js';
 import { commonName, publicKeyOf, sameBytes, signatureValid, type ParsedCert } from './cert.js';
 import { checkChainTimes, parsePemChain, verifyChainLinks } from './chain.js';
 import { checkCrlIssuer, checkCrlTime, checkNotRevoked, type ParsedCrl } from './crl.js';
-import { CA_KEYS } from './keys.js';
-import { parsePckExtensions, type PckExtensions } from './pck_extensions.js';
+import type { KeyCache } from './keys.js';
+import { pckExtensionsOf, type PckExtensions } from './pck_extensions.js';
 
 /**
  * The PCK chain of a quote: PCK leaf -> PCK Processor/Platform CA -> trusted root (Intel QVL
@@ -34,6 +34,8 @@ interface IntermediateEntry {
 
 interface ChainEntry extends PckChain {
   readonly ca: IntermediateEntry;
+  /** the exact PEM bytes this entry was built from */
+  readonly pem: Uint8Array;
 }
 
 export interface PckCrls {
@@ -44,23 +46,39 @@ export interface PckCrls {
 }
 
 const MAX_ENTRIES = 4096;
+/** PEM bytes that pick a cache bucket: the start of the leaf, where its serial is encoded. */
+const FINGERPRINT_BYTES = 160;
 
 export class PckChainVerifier {
   private readonly intermediates = new Map<string, IntermediateEntry>();
-  private readonly chains = new Map<string, ChainEntry>();
-  /** imported public keys per exact SPKI (roots and PCK CAs repeat across chains and verifiers) */
-  private readonly keys = CA_KEYS;
+  /** verified chains, bucketed by length + leading PEM bytes; an entry is used only when all its bytes match */
+  private readonly chains = new Map<string, ChainEntry[]>();
+  private size = 0;
 
-  constructor(private readonly trustRoots: readonly Uint8Array[]) {}
+  /** `keys`: the owning verifier's CA key cache (PCK CA keys repeat across platforms). */
+  constructor(
+    private readonly anchors: readonly TrustAnchor[],
+    private readonly keys: KeyCache,
+  ) {}
 
   /** Verifies the chain (cached where possible), then its validity and CRLs at `now`. */
   verify(pem: Uint8Array, crls: PckCrls, o: { now: Date; requireCrls: boolean; warnings: string[] }): PckChain {
-    const key = Buffer.from(pem.buffer, pem.byteOffset, pem.byteLength).toString('latin1');
-    let entry = this.chains.get(key);
+    // Keyed by a short fingerprint and confirmed by comparing every byte: rendering the whole
+    // PEM (about 4 KB) as a map key on every call cost more than the rest of this lookup.
+    const head = Buffer.from(pem.buffer, pem.byteOffset, Math.min(pem.byteLength, FINGERPRINT_BYTES)).toString('latin1');
+    const key = `${pem.byteLength}:${head}`;
+    const bucket = this.chains.get(key);
+    let entry = bucket?.find((e) => sameBytes(e.pem, pem));
     if (entry === undefined) {
-      entry = this.build(pem);
-      if (this.chains.size >= MAX_ENTRIES) this.chains.clear();
-      this.chains.set(key, entry);
+      entry = this.build(new Uint8Array(pem));
+      if (this.size >= MAX_ENTRIES) {
+        this.chains.clear();
+        this.size = 0;
+      }
+      const list = this.chains.get(key);
+      if (list === undefined) this.chains.set(key, [entry]);
+      else list.push(entry);
+      this.size++;
     }
     checkChainTimes([entry.leaf, entry.intermediate, entry.root], o.now, 'PCK_CERT_EXPIRED', 'PCK chain');
     this.checkRevocation(entry, crls, o);
@@ -68,13 +86,13 @@ export class PckChainVerifier {
   }
 
   private build(pem: Uint8Array): ChainEntry {
-    const certs = parsePemChain(pem, 'PCK_CHAIN_INVALID', 'PCK chain');
+    const certs = parsePemChain(pem, 'PCK_CHAIN_INVALID', 'PCK chain', this.anchors);
     if (certs.length !== 3) throw new VerifyError('PCK_CHAIN_INVALID', `PCK chain length check: got ${certs.length} certificates, want 3 (leaf, PCK CA, root)`);
     const [leaf, intermediate, root] = certs as [ParsedCert, ParsedCert, ParsedCert];
-    const caKey = toHex(intermediate.der) + toHex(root.der);
+    const caKey = `${Buffer.from(intermediate.der).toString('latin1')}|${Buffer.from(root.der).toString('latin1')}`;
     let ca = this.intermediates.get(caKey);
     if (ca === undefined) {
-      const v = verifyChainLinks([intermediate, root], this.trustRoots, { code: 'PCK_CHAIN_INVALID', what: 'PCK chain', length: 2, keys: this.keys });
+      const v = verifyChainLinks([intermediate, root], this.anchors, { code: 'PCK_CHAIN_INVALID', what: 'PCK chain', length: 2, keys: this.keys });
       ca = { intermediate, key: v.keys[0]!, root, crlsChecked: new WeakSet() };
       if (this.intermediates.size >= MAX_ENTRIES) this.intermediates.clear();
       this.intermediates.set(caKey, ca);
@@ -90,7 +108,7 @@ export class PckChainVerifier {
     if (cn !== 'Intel SGX PCK Processor CA' && cn !== 'Intel SGX PCK Platform CA') {
       throw new VerifyError('PCK_CHAIN_INVALID', `PCK chain CA check: got '${cn ?? '?'}', want 'Intel SGX PCK Processor CA' or 'Intel SGX PCK Platform CA'`);
     }
-    return { leaf, leafKey, intermediate: ca.intermediate, root: ca.root, extensions: parsePckExtensions(leaf.der), ca };
+    return { leaf, leafKey, intermediate: ca.intermediate, root: ca.root, extensions: pckExtensionsOf(leaf), ca, pem };
   }
 
   private checkRevocation(entry: ChainEntry, crls: PckCrls, o: { now: Date; requireCrls: boolean; warnings: string[] }): void {

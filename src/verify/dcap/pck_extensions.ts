@@ -1,7 +1,7 @@
 import { toHex } from '../../common/bytes.js';
 import { children, content, DER_TAG, DerError, expectTag, readNode, readOid, readSmallInt, type DerNode } from '../../common/der.js';
 import { VerifyError } from '../errors.js';
-import { commonName, parseCert } from './cert.js';
+import { commonName, parseCert, type ParsedCert } from './cert.js';
 
 /**
  * The Intel SGX extension of a PCK certificate (OID 1.2.840.113741.1.13.1), per Intel "SGX PCK
@@ -38,7 +38,11 @@ function octets(buf: Uint8Array, node: DerNode, what: string, size: number): Uin
 
 /** Reads the SGX extension of a PCK leaf certificate (DER). Throws PCK_EXTENSION_INVALID. */
 export function parsePckExtensions(certDer: Uint8Array): PckExtensions {
-  const cert = parseCert(certDer, 'PCK_EXTENSION_INVALID', 'PCK certificate');
+  return pckExtensionsOf(parseCert(certDer, 'PCK_EXTENSION_INVALID', 'PCK certificate'));
+}
+
+/** The same from a certificate parsed already (the verifier's PCK leaf: not parsed twice). */
+export function pckExtensionsOf(cert: ParsedCert): PckExtensions {
   const issuerCn = commonName(cert.issuer);
   const caType = issuerCn === 'Intel SGX PCK Processor CA' ? 'processor' : issuerCn === 'Intel SGX PCK Platform CA' ? 'platform' : undefined;
   if (caType === undefined) fail(`issuer CN check: got '${issuerCn ?? ''}', want 'Intel SGX PCK Processor CA' or 'Intel SGX PCK Platform CA'`);

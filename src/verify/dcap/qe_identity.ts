@@ -1,8 +1,7 @@
-import { z } from 'zod';
 import { VerifyError } from '../errors.js';
 import type { TcbStatus } from '../types.js';
+import { JsonShape } from './json_shape.js';
 import { isTcbStatus } from './tcb_status.js';
-import { issue } from './tcb_info.js';
 
 /**
  * Intel enclave identity JSON, version 2 (PCS "Get Quoting Enclave Identity"; ids QE for SGX,
@@ -32,55 +31,55 @@ export interface QeIdentity {
   readonly tcbLevels: readonly QeTcbLevel[];
 }
 
-const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`), `want ${bytes} bytes of hex`);
-const date = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'want an ISO 8601 date');
-const SCHEMA = z.object({
-  id: z.enum(['QE', 'TD_QE', 'QVE']),
-  version: z.literal(2),
-  issueDate: date,
-  nextUpdate: date,
-  tcbEvaluationDataNumber: z.number().int(),
-  miscselect: hex(4),
-  miscselectMask: hex(4),
-  attributes: hex(16),
-  attributesMask: hex(16),
-  mrsigner: hex(32),
-  isvprodid: z.number().int().min(0).max(0xffff),
-  tcbLevels: z
-    .array(
-      z.object({
-        tcb: z.object({ isvsvn: z.number().int().min(0).max(0xffff) }),
-        tcbDate: date,
-        tcbStatus: z.string().refine(isTcbStatus, 'unknown TCB status'),
-        advisoryIDs: z.array(z.string()).optional(),
-      }),
-    )
-    .min(1),
+function invalid(message: string, cause?: unknown): VerifyError {
+  return new VerifyError('QE_IDENTITY_INVALID', `QE identity: ${message}`, cause === undefined ? undefined : { cause });
+}
+
+const SHAPE = new JsonShape((m) => {
+  throw invalid(m);
 });
 
-/** Parses the exact signed enclaveIdentity JSON text. Throws QE_IDENTITY_INVALID. */
+/** Parses the exact signed enclaveIdentity JSON text (checked by hand, json_shape.ts). Throws QE_IDENTITY_INVALID. */
 export function parseQeIdentity(text: string): QeIdentity {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (cause) {
-    throw new VerifyError('QE_IDENTITY_INVALID', `QE identity: not JSON (${(cause as Error).message})`, { cause });
+    throw invalid(`not JSON (${(cause as Error).message})`, cause);
   }
-  const r = SCHEMA.safeParse(json);
-  if (!r.success) throw new VerifyError('QE_IDENTITY_INVALID', `QE identity: ${issue(r.error)}`);
-  const q = r.data;
+  const q = SHAPE.object(json, '');
+  const id = SHAPE.oneOf(q['id'], 'id', ['QE', 'TD_QE', 'QVE'] as const);
+  SHAPE.oneOf(q['version'], 'version', [2] as const);
+  const issueDate = SHAPE.date(q['issueDate'], 'issueDate');
+  const nextUpdate = SHAPE.date(q['nextUpdate'], 'nextUpdate');
+  const tcbEvaluationDataNumber = SHAPE.int(q['tcbEvaluationDataNumber'], 'tcbEvaluationDataNumber');
+  const miscselect = SHAPE.hex(q['miscselect'], 'miscselect', 4);
+  const miscselectMask = SHAPE.hex(q['miscselectMask'], 'miscselectMask', 4);
+  const attributes = SHAPE.hex(q['attributes'], 'attributes', 16);
+  const attributesMask = SHAPE.hex(q['attributesMask'], 'attributesMask', 16);
+  const mrsigner = SHAPE.hex(q['mrsigner'], 'mrsigner', 32);
+  const isvprodid = SHAPE.int(q['isvprodid'], 'isvprodid', 0, 0xffff);
+  const tcbLevels = SHAPE.array(q['tcbLevels'], 'tcbLevels', { min: 1 }).map((v, i): QeTcbLevel => {
+    const path = `tcbLevels.${i}`;
+    const l = SHAPE.object(v, path);
+    const isvsvn = SHAPE.int(SHAPE.object(l['tcb'], `${path}.tcb`)['isvsvn'], `${path}.tcb.isvsvn`, 0, 0xffff);
+    SHAPE.date(l['tcbDate'], `${path}.tcbDate`);
+    const tcbStatus = SHAPE.string(l['tcbStatus'], `${path}.tcbStatus`);
+    if (!isTcbStatus(tcbStatus)) throw invalid(`${path}.tcbStatus: unknown TCB status`);
+    return { isvsvn, tcbStatus, advisoryIds: SHAPE.optionalStrings(l['advisoryIDs'], `${path}.advisoryIDs`) };
+  });
   return {
-    id: q.id,
+    id,
     version: 2,
-    issueDate: new Date(q.issueDate),
-    nextUpdate: new Date(q.nextUpdate),
-    tcbEvaluationDataNumber: q.tcbEvaluationDataNumber,
-    miscselect: Number.parseInt(q.miscselect, 16),
-    miscselectMask: Number.parseInt(q.miscselectMask, 16),
-    attributes: new Uint8Array(Buffer.from(q.attributes, 'hex')),
-    attributesMask: new Uint8Array(Buffer.from(q.attributesMask, 'hex')),
-    mrsigner: new Uint8Array(Buffer.from(q.mrsigner, 'hex')),
-    isvprodid: q.isvprodid,
-    tcbLevels: q.tcbLevels.map((l) => ({ isvsvn: l.tcb.isvsvn, tcbStatus: l.tcbStatus as TcbStatus, advisoryIds: l.advisoryIDs ?? [] })),
+    issueDate: new Date(issueDate),
+    nextUpdate: new Date(nextUpdate),
+    tcbEvaluationDataNumber,
+    miscselect: Number.parseInt(miscselect, 16),
+    miscselectMask: Number.parseInt(miscselectMask, 16),
+    attributes: new Uint8Array(Buffer.from(attributes, 'hex')),
+    attributesMask: new Uint8Array(Buffer.from(attributesMask, 'hex')),
+    mrsigner: new Uint8Array(Buffer.from(mrsigner, 'hex')),
+    isvprodid,
+    tcbLevels,
   };
 }

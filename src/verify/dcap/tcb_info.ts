@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { VerifyError } from '../errors.js';
 import type { TcbStatus } from '../types.js';
+import { JsonShape, type Json } from './json_shape.js';
 import { isTcbStatus } from './tcb_status.js';
 
 /**
@@ -49,50 +49,21 @@ export interface TcbInfo {
   readonly tdxModuleIdentities?: readonly TdxModuleIdentity[];
 }
 
-const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`), `want ${bytes} bytes of hex`);
-const svn = z.number().int().min(0).max(255);
-const date = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'want an ISO 8601 date');
-const status = z.string().refine(isTcbStatus, 'unknown TCB status');
-const advisories = z.array(z.string()).optional();
-const component = z.object({ svn });
-
 const V2_COMPONENT_KEYS = Array.from({ length: 16 }, (_, i) => `sgxtcbcomp${String(i + 1).padStart(2, '0')}svn`);
-const v2Tcb = z.object({ pcesvn: z.number().int().min(0).max(0xffff), ...Object.fromEntries(V2_COMPONENT_KEYS.map((k) => [k, svn])) });
-const v3Tcb = z.object({
-  pcesvn: z.number().int().min(0).max(0xffff),
-  sgxtcbcomponents: z.array(component).length(16),
-  tdxtcbcomponents: z.array(component).length(16).optional(),
-});
-const level = <T extends z.ZodType>(tcb: T) => z.object({ tcb, tcbDate: date, tcbStatus: status, advisoryIDs: advisories });
-const moduleFields = { mrsigner: hex(48), attributes: hex(8), attributesMask: hex(8) };
-const moduleIdentity = z.object({
-  id: z.string(),
-  ...moduleFields,
-  tcbLevels: z.array(z.object({ tcb: z.object({ isvsvn: svn }), tcbDate: date, tcbStatus: status, advisoryIDs: advisories })).min(1),
-});
-const common = {
-  issueDate: date,
-  nextUpdate: date,
-  fmspc: hex(6),
-  pceId: hex(2),
-  tcbType: z.number().int(),
-  tcbEvaluationDataNumber: z.number().int(),
-};
-const V2 = z.object({ version: z.literal(2), id: z.literal('SGX').optional(), ...common, tcbLevels: z.array(level(v2Tcb)).min(1) });
-const V3 = z.object({
-  version: z.literal(3),
-  id: z.enum(['SGX', 'TDX']),
-  ...common,
-  tdxModule: z.object(moduleFields).optional(),
-  tdxModuleIdentities: z.array(moduleIdentity).optional(),
-  tcbLevels: z.array(level(v3Tcb)).min(1),
-});
 
 function invalid(message: string, cause?: unknown): VerifyError {
   return new VerifyError('TCB_INFO_INVALID', `TCB info: ${message}`, cause === undefined ? undefined : { cause });
 }
 
-/** Parses the exact signed tcbInfo JSON text. Throws TCB_INFO_INVALID. */
+const SHAPE = new JsonShape((m) => {
+  throw invalid(m);
+});
+
+/**
+ * Parses the exact signed tcbInfo JSON text. Throws TCB_INFO_INVALID. The rules are those of
+ * the Intel schema (v2: sgxtcbcompNNsvn fields; v3: sgxtcbcomponents / tdxtcbcomponents arrays
+ * of 16, tdxModule and tdxModuleIdentities for TDX), checked by hand (json_shape.ts).
+ */
 export function parseTcbInfo(text: string): TcbInfo {
   let json: unknown;
   try {
@@ -100,72 +71,83 @@ export function parseTcbInfo(text: string): TcbInfo {
   } catch (cause) {
     throw invalid(`not JSON (${(cause as Error).message})`, cause);
   }
-  const version = (json as { version?: unknown } | null)?.version;
-  if (version === 2) {
-    const r = V2.safeParse(json);
-    if (!r.success) throw invalid(issue(r.error));
-    const t = r.data;
-    return {
-      id: 'SGX',
-      version: 2,
-      ...dates(t),
-      fmspc: t.fmspc.toLowerCase(),
-      pceId: t.pceId.toLowerCase(),
-      tcbEvaluationDataNumber: t.tcbEvaluationDataNumber,
-      tcbLevels: t.tcbLevels.map((l) => ({
-        sgxComponents: V2_COMPONENT_KEYS.map((k) => (l.tcb as Record<string, number>)[k]!),
-        pcesvn: l.tcb.pcesvn,
-        tcbDate: l.tcbDate,
-        tcbStatus: l.tcbStatus as TcbStatus,
-        advisoryIds: l.advisoryIDs ?? [],
-      })),
-    };
+  const t = SHAPE.object(json, '');
+  const version = t['version'];
+  if (version !== 2 && version !== 3) throw invalid(`version check: got ${JSON.stringify(version) ?? 'nothing'}, want 2 or 3`);
+  const id: 'SGX' | 'TDX' = version === 2 ? (t['id'] === undefined ? 'SGX' : SHAPE.oneOf(t['id'], 'id', ['SGX'] as const)) : SHAPE.oneOf(t['id'], 'id', ['SGX', 'TDX'] as const);
+  const issueDate = SHAPE.date(t['issueDate'], 'issueDate');
+  const nextUpdate = SHAPE.date(t['nextUpdate'], 'nextUpdate');
+  const fmspc = SHAPE.hex(t['fmspc'], 'fmspc', 6).toLowerCase();
+  const pceId = SHAPE.hex(t['pceId'], 'pceId', 2).toLowerCase();
+  SHAPE.int(t['tcbType'], 'tcbType');
+  const tcbEvaluationDataNumber = SHAPE.int(t['tcbEvaluationDataNumber'], 'tcbEvaluationDataNumber');
+  const rawLevels = SHAPE.array(t['tcbLevels'], 'tcbLevels', { min: 1 });
+  const tcbLevels: TcbLevel[] = [];
+  for (let i = 0; i < rawLevels.length; i++) tcbLevels.push(version === 2 ? levelV2(rawLevels[i], `tcbLevels.${i}`) : levelV3(rawLevels[i], `tcbLevels.${i}`, id));
+  const base = { id, version, issueDate: new Date(issueDate), nextUpdate: new Date(nextUpdate), fmspc, pceId, tcbEvaluationDataNumber, tcbLevels } as const;
+  if (version === 2) return base;
+  const tdxModule = t['tdxModule'] === undefined ? undefined : moduleOf(SHAPE.object(t['tdxModule'], 'tdxModule'), 'tdxModule');
+  const tdxModuleIdentities = t['tdxModuleIdentities'] === undefined ? undefined : SHAPE.array(t['tdxModuleIdentities'], 'tdxModuleIdentities').map((m, i) => moduleIdentityOf(m, `tdxModuleIdentities.${i}`));
+  if (id === 'TDX') {
+    if (tdxModule === undefined) throw invalid('TDX TCB info without tdxModule');
+    if (tcbLevels.some((l) => l.tdxComponents === undefined)) throw invalid('TDX TCB level without tdxtcbcomponents');
   }
-  if (version !== 3) throw invalid(`version check: got ${JSON.stringify(version)}, want 2 or 3`);
-  const r = V3.safeParse(json);
-  if (!r.success) throw invalid(issue(r.error));
-  const t = r.data;
-  if (t.id === 'TDX') {
-    if (t.tdxModule === undefined) throw invalid('TDX TCB info without tdxModule');
-    if (t.tcbLevels.some((l) => l.tcb.tdxtcbcomponents === undefined)) throw invalid('TDX TCB level without tdxtcbcomponents');
-  }
+  return { ...base, ...(tdxModule !== undefined ? { tdxModule } : {}), ...(tdxModuleIdentities !== undefined ? { tdxModuleIdentities } : {}) };
+}
+
+function statusOf(v: unknown, path: string): TcbStatus {
+  const s = SHAPE.string(v, path);
+  if (!isTcbStatus(s)) throw invalid(`${path}: unknown TCB status`);
+  return s;
+}
+
+/** tcbDate, tcbStatus and advisoryIDs of a level (every level kind has them). */
+function levelFacts(l: Json, path: string): { tcbDate: string; tcbStatus: TcbStatus; advisoryIds: readonly string[] } {
+  return { tcbDate: SHAPE.date(l['tcbDate'], `${path}.tcbDate`), tcbStatus: statusOf(l['tcbStatus'], `${path}.tcbStatus`), advisoryIds: SHAPE.optionalStrings(l['advisoryIDs'], `${path}.advisoryIDs`) };
+}
+
+function levelV2(v: unknown, path: string): TcbLevel {
+  const l = SHAPE.object(v, path);
+  const tcb = SHAPE.object(l['tcb'], `${path}.tcb`);
+  const pcesvn = SHAPE.int(tcb['pcesvn'], `${path}.tcb.pcesvn`, 0, 0xffff);
+  const sgxComponents = V2_COMPONENT_KEYS.map((k) => SHAPE.int(tcb[k], `${path}.tcb.${k}`, 0, 255));
+  const f = levelFacts(l, path);
+  return { sgxComponents, pcesvn, tcbDate: f.tcbDate, tcbStatus: f.tcbStatus, advisoryIds: f.advisoryIds };
+}
+
+function components(v: unknown, path: string): number[] {
+  return SHAPE.array(v, path, { length: 16 }).map((c, i) => SHAPE.int(SHAPE.object(c, `${path}.${i}`)['svn'], `${path}.${i}.svn`, 0, 255));
+}
+
+function levelV3(v: unknown, path: string, id: 'SGX' | 'TDX'): TcbLevel {
+  const l = SHAPE.object(v, path);
+  const tcb = SHAPE.object(l['tcb'], `${path}.tcb`);
+  const pcesvn = SHAPE.int(tcb['pcesvn'], `${path}.tcb.pcesvn`, 0, 0xffff);
+  const sgxComponents = components(tcb['sgxtcbcomponents'], `${path}.tcb.sgxtcbcomponents`);
+  const tdx = tcb['tdxtcbcomponents'] === undefined ? undefined : components(tcb['tdxtcbcomponents'], `${path}.tcb.tdxtcbcomponents`);
+  const f = levelFacts(l, path);
+  // TDX components are kept only for a TDX TCB info (an SGX one that carries them ignores them).
+  return { sgxComponents, pcesvn, ...(id === 'TDX' && tdx !== undefined ? { tdxComponents: tdx } : {}), tcbDate: f.tcbDate, tcbStatus: f.tcbStatus, advisoryIds: f.advisoryIds };
+}
+
+function moduleOf(m: Json, path: string): TdxModule {
   return {
-    id: t.id,
-    version: 3,
-    ...dates(t),
-    fmspc: t.fmspc.toLowerCase(),
-    pceId: t.pceId.toLowerCase(),
-    tcbEvaluationDataNumber: t.tcbEvaluationDataNumber,
-    tcbLevels: t.tcbLevels.map((l) => ({
-      sgxComponents: l.tcb.sgxtcbcomponents.map((c) => c.svn),
-      pcesvn: l.tcb.pcesvn,
-      ...(t.id === 'TDX' && l.tcb.tdxtcbcomponents !== undefined ? { tdxComponents: l.tcb.tdxtcbcomponents.map((c) => c.svn) } : {}),
-      tcbDate: l.tcbDate,
-      tcbStatus: l.tcbStatus as TcbStatus,
-      advisoryIds: l.advisoryIDs ?? [],
-    })),
-    ...(t.tdxModule !== undefined ? { tdxModule: lowerModule(t.tdxModule) } : {}),
-    ...(t.tdxModuleIdentities !== undefined
-      ? {
-          tdxModuleIdentities: t.tdxModuleIdentities.map((m) => ({
-            id: m.id,
-            ...lowerModule(m),
-            tcbLevels: m.tcbLevels.map((l) => ({ isvsvn: l.tcb.isvsvn, tcbStatus: l.tcbStatus as TcbStatus, advisoryIds: l.advisoryIDs ?? [] })),
-          })),
-        }
-      : {}),
+    mrsigner: SHAPE.hex(m['mrsigner'], `${path}.mrsigner`, 48).toLowerCase(),
+    attributes: SHAPE.hex(m['attributes'], `${path}.attributes`, 8).toLowerCase(),
+    attributesMask: SHAPE.hex(m['attributesMask'], `${path}.attributesMask`, 8).toLowerCase(),
   };
 }
 
-function lowerModule(m: { mrsigner: string; attributes: string; attributesMask: string }): TdxModule {
-  return { mrsigner: m.mrsigner.toLowerCase(), attributes: m.attributes.toLowerCase(), attributesMask: m.attributesMask.toLowerCase() };
-}
-
-function dates(t: { issueDate: string; nextUpdate: string }): { issueDate: Date; nextUpdate: Date } {
-  return { issueDate: new Date(t.issueDate), nextUpdate: new Date(t.nextUpdate) };
-}
-
-export function issue(e: z.ZodError): string {
-  const i = e.issues[0];
-  return i === undefined ? 'invalid' : `${i.path.join('.') || '(root)'}: ${i.message}`;
+function moduleIdentityOf(v: unknown, path: string): TdxModuleIdentity {
+  const m = SHAPE.object(v, path);
+  const id = SHAPE.string(m['id'], `${path}.id`);
+  const mod = moduleOf(m, path);
+  const tcbLevels = SHAPE.array(m['tcbLevels'], `${path}.tcbLevels`, { min: 1 }).map((lv, i): ModuleTcbLevel => {
+    const p = `${path}.tcbLevels.${i}`;
+    const l = SHAPE.object(lv, p);
+    const isvsvn = SHAPE.int(SHAPE.object(l['tcb'], `${p}.tcb`)['isvsvn'], `${p}.tcb.isvsvn`, 0, 255);
+    const f = levelFacts(l, p);
+    return { isvsvn, tcbStatus: f.tcbStatus, advisoryIds: f.advisoryIds };
+  });
+  return { id, ...mod, tcbLevels };
 }
