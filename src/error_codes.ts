@@ -15,6 +15,10 @@ import { CA_CODES } from './ca/index.js';
 import { COORDINATOR_CODES } from './coordinator/index.js';
 import { CLIENT_CODES } from './runtime/index.js';
 import { PROTECT_CODES } from './protect/index.js';
+import { LAUNCH_CODES } from './runtime/launch/index.js';
+import { AUDIT_CODES } from './audit/index.js';
+import { RECOVERY_CODES } from './recovery/index.js';
+import { GOVERNANCE_CODES } from './governance/index.js';
 
 /**
  * Every stable error code, grouped as documented in docs/errors.md (generated from this list
@@ -44,4 +48,8 @@ export const CODE_GROUPS: readonly CodeGroup[] = [
   { title: 'Coordinator', errorClass: 'CoordinatorError', table: COORDINATOR_CODES },
   { title: 'Coordinator client (verify, manifest, status, run)', errorClass: 'ClientError', table: CLIENT_CODES },
   { title: 'Protected volumes', errorClass: 'ProtectError', table: PROTECT_CODES },
+  { title: 'Launcher (cloister run)', errorClass: 'LaunchError', table: LAUNCH_CODES },
+  { title: 'Audit log', errorClass: 'AuditError', table: AUDIT_CODES },
+  { title: 'Recovery (secret sharing)', errorClass: 'RecoveryError', table: RECOVERY_CODES },
+  { title: 'Governance (users, roles, approvals)', errorClass: 'GovernanceError', table: GOVERNANCE_CODES },
 ];

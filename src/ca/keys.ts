@@ -1,4 +1,4 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { CaError } from './errors.js';
 import { subtle } from './x509_provider.js';
 import type { Algorithm, CryptoKey, CryptoKeyPair, EcdsaParams, EcKeyGenParams, EcKeyImportParams, RsaHashedImportParams, RsaHashedKeyGenParams } from './x509_provider.js';
@@ -68,6 +68,11 @@ export function keyTypeOfSpki(spki: Uint8Array): KeyType | undefined {
   } catch {
     return undefined;
   }
+  return keyTypeOfKey(key);
+}
+
+/** The same for an imported key (importing is the costly part: do it once). */
+export function keyTypeOfKey(key: KeyObject): KeyType | undefined {
   const d = key.asymmetricKeyDetails ?? {};
   switch (key.asymmetricKeyType) {
     case 'ec':

@@ -82,8 +82,8 @@ export async function activate(deps: ActivationDeps, m: ActiveManifest, req: Act
   const claims = await deps.verifier.verify(req.evidence, now);
   const pkg = m.manifest.packages[workload.package]!;
   matchPackage(workload.package, pkg, claims);
-  const { publicKeySpki } = await verifyCsr(req.csrPem);
-  checkReportData(claims.claims.reportData, activationReportData(publicKeySpki, req.nonce), 'activation evidence');
+  const csr = await verifyCsr(req.csrPem);
+  checkReportData(claims.claims.reportData, activationReportData(csr.publicKeySpki, req.nonce), 'activation evidence');
 
   const max = workload.maxActivations;
   const maxReached = () =>
@@ -109,7 +109,7 @@ export async function activate(deps: ActivationDeps, m: ActiveManifest, req: Act
         existing?.value.secrets ?? (await generateSecrets(m.manifest, 'per-instance', { random: deps.random, ca: m.ca, now, scopeLabel: instanceId }));
       const lifetimeMs = durationMs(workload.certificate?.lifetime ?? m.manifest.config.certLifetime);
       const leaf = await issueLeaf(m.ca, {
-        csrPem: req.csrPem,
+        csr, // verified above: one signature check per activation
         subjectCn: req.workload,
         sans: {
           dns: workload.certificate?.sans.dns ?? [],

@@ -14,6 +14,7 @@ export const K8S_CODES = {
   K8S_INITDATA_POLICY_MISSING: 'A confidential-VM pod has no initdata annotation and the webhook has no Kata agent policy configured to build one.',
   K8S_CONFIG_INVALID: 'A webhook or install option is invalid (namespace, image, URL, resource plugin, node selector, toleration, runtime class).',
   K8S_MANIFEST_UNAVAILABLE: "The webhook could not obtain the manifest: unreadable file, or the coordinator's attested manifest could not be fetched.",
+  K8S_SIMULATION_REFUSED: 'A pod names a workload whose package is the simulated TEE, but the webhook does not run in simulation mode.',
   K8S_KUBECTL_FAILED: 'kubectl is not installed or `kubectl apply` exited with an error.',
 } as const satisfies CodeTable;
 

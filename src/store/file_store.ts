@@ -105,17 +105,18 @@ export async function openFileStore(dir: string): Promise<Store & { readonly dir
         broken = e instanceof StoreError ? e : ioError('writing state log in', dir, e);
         for (const w of [...group, ...queued]) w.reject(broken);
         queued = [];
-        return;
+        break;
       }
       for (const w of group) w.resolve({ ok: true, revision: w.revision });
     }
+    writing = undefined;
   }
 
   function enqueue(record: Buffer, revision: bigint): Promise<CommitResult> {
     const p = new Promise<CommitResult>((resolve, reject) => queued.push({ record, revision, resolve, reject }));
-    writing ??= drain().finally(() => {
-      writing = undefined;
-    });
+    // `writing` is cleared by drain() itself in the same tick its loop sees an empty queue, so a
+    // commit queued after that starts a new writer instead of waiting on a finished one.
+    writing ??= drain();
     return p;
   }
 

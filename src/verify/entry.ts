@@ -7,7 +7,6 @@ import {
   createDcapVerifier,
   INTEL_SGX_ROOT_CA,
   parseCollateralBundle,
-  prepareCollateral,
   type CollateralBundle,
   type PreparedCollateral,
 } from './dcap/index.js';
@@ -60,7 +59,8 @@ function toCertificate(input: X509Certificate | Uint8Array | string, what: strin
  * Verifies evidence with collateral caching across calls: prepared collateral is kept per
  * bundle text / object, verified PCK intermediate chains per exact DER bytes, and verified
  * SEV-SNP certificate chains per exact certificate bytes (windows and CRLs are re-checked
- * against `now` on every call).
+ * against `now` on every call). Every cache (imported keys included) belongs to the returned
+ * verifier, so a new one starts cold; only pinned roots are program constants.
  */
 export function createVerifier(base: { trustRoots?: VerifyEvidenceOptions['trustRoots'] } = {}) {
   // Extra roots are trusted IN ADDITION to the pinned Intel SGX Root CA (never instead of it).
@@ -75,7 +75,7 @@ export function createVerifier(base: { trustRoots?: VerifyEvidenceOptions['trust
     if (typeof c === 'string') {
       let p = preparedByText.get(c);
       if (p === undefined) {
-        p = prepareCollateral(parseCollateralBundle(c), extraRoots.length > 0 ? { trustRoots: extraRoots } : {});
+        p = dcap.prepare(parseCollateralBundle(c));
         if (preparedByText.size > 64) preparedByText.clear();
         preparedByText.set(c, p);
       }
@@ -83,7 +83,7 @@ export function createVerifier(base: { trustRoots?: VerifyEvidenceOptions['trust
     }
     let p = preparedByObject.get(c);
     if (p === undefined) {
-      p = isPrepared(c) ? c : prepareCollateral(parseCollateralBundle(c), extraRoots.length > 0 ? { trustRoots: extraRoots } : {});
+      p = isPrepared(c) ? c : dcap.prepare(parseCollateralBundle(c));
       preparedByObject.set(c, p);
     }
     return p;

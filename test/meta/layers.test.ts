@@ -14,7 +14,7 @@ const RANK: Record<string, number> = {
   common: 0,
   evidence: 1,
   verify: 2,
-  collateral: 3, tee: 3, store: 3, ca: 3, manifest: 3, policy: 3, protect: 3,
+  collateral: 3, tee: 3, store: 3, ca: 3, manifest: 3, policy: 3, protect: 3, audit: 3, recovery: 3, governance: 3,
   coordinator: 4, runtime: 4,
   cli: 5, web: 5, k8s: 5,
 };

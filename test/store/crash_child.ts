@@ -8,7 +8,10 @@
  * It starts before the previous child is dead and touches the store only after `go` on stdin.
  */
 import { randomBytes } from 'node:crypto';
-import { createSealedStore, openFileStore } from '../../src/store/index.js';
+// The store files directly, not index.ts: the bundle must not pull in the etcd client (grpc-js
+// cannot be bundled as ESM) for a child that only needs the file store.
+import { openFileStore } from '../../src/store/file_store.js';
+import { createSealedStore } from '../../src/store/sealed_store.js';
 import { versionOps, readVersion } from './crash_versions.js';
 
 const [dir, keyHex] = process.argv.slice(2);

@@ -54,6 +54,8 @@ export interface EtcdCluster {
   kill(i: number): Promise<void>;
   /** Starts member `i` again on its data directory and waits until it reports healthy. */
   restart(i: number, o?: { waitHealthy?: boolean }): Promise<void>;
+  /** Index of the member that is raft leader now, as the running members report it; undefined if none. */
+  leader(): Promise<number | undefined>;
   /** Waits until every running member reports healthy (a leader and quorum). */
   waitHealthy(timeoutMs?: number): Promise<void>;
   /** Kills every member and removes the data directories; safe to call twice. */
@@ -98,6 +100,22 @@ async function freePort(): Promise<number> {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+interface MemberStatus {
+  readonly memberId: string;
+  readonly leaderId: string;
+}
+
+// etcd's JSON gateway for Maintenance.Status (etcd 3.4: POST /v3/maintenance/status); ids are decimal strings.
+async function status(m: MemberState): Promise<MemberStatus | undefined> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${m.clientPort}/v3/maintenance/status`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(1000) });
+    const body = (await res.json()) as { header?: { member_id?: string }; leader?: string };
+    return body.header?.member_id === undefined || body.leader === undefined ? undefined : { memberId: body.header.member_id, leaderId: body.leader };
+  } catch {
+    return undefined;
+  }
+}
 
 async function healthy(m: MemberState): Promise<boolean> {
   try {
@@ -209,6 +227,12 @@ export async function startEtcdCluster(o: { size?: number; startTimeoutMs?: numb
       },
     })),
     kill: (i) => killMember(member(i)),
+    async leader() {
+      const all = await Promise.all(members.map((m) => (running(m) ? status(m) : undefined)));
+      const leaderId = all.find((st) => st !== undefined && st.leaderId !== '0')?.leaderId;
+      const i = all.findIndex((st) => st?.memberId === leaderId);
+      return i < 0 || !running(members[i]!) ? undefined : i;
+    },
     async restart(i, ro = {}) {
       const m = member(i);
       await killMember(m);

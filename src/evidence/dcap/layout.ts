@@ -17,12 +17,36 @@ export function layoutSize<T>(layout: Layout<T>): number {
   return n;
 }
 
+interface Field {
+  readonly name: string;
+  readonly kind: FieldKind;
+  /** `${what}.${name}`, for overrun messages */
+  readonly label: string;
+}
+
+/**
+ * Field lists per (layout, what), built once: parsing a quote reads ~40 fields, and walking
+ * Object.entries and building every label string on each parse cost more than the reads.
+ */
+const compiled = new WeakMap<object, Map<string, readonly Field[]>>();
+
+function fieldsOf(layout: object, what: string): readonly Field[] {
+  let byWhat = compiled.get(layout);
+  if (byWhat === undefined) compiled.set(layout, (byWhat = new Map()));
+  let fields = byWhat.get(what);
+  if (fields === undefined) {
+    fields = (Object.entries(layout) as Array<[string, FieldKind]>).map(([name, kind]) => ({ name, kind, label: `${what}.${name}` }));
+    byWhat.set(what, fields);
+  }
+  return fields;
+}
+
 /** Reads every field of `layout` in order; byte fields are views into the reader's buffer. */
 export function readLayout<T>(r: ByteReader, layout: Layout<T>, what: string): T {
   const out: Record<string, number | Uint8Array> = {};
-  for (const [name, kind] of Object.entries(layout) as Array<[string, FieldKind]>) {
-    const label = `${what}.${name}`;
-    out[name] = kind === 'u16' ? r.u16(label) : kind === 'u32' ? r.u32(label) : r.bytes(kind, label);
+  for (const f of fieldsOf(layout, what)) {
+    const kind = f.kind;
+    out[f.name] = kind === 'u16' ? r.u16(f.label) : kind === 'u32' ? r.u32(f.label) : r.bytes(kind, f.label);
   }
   // Every key of T was read with the kind the Layout<T> type demands for it.
   return out as T;

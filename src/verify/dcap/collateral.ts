@@ -1,11 +1,12 @@
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import { VerifyError, type VerifyCode } from '../errors.js';
+import { anchorFor, trustAnchors, type TrustAnchor } from './anchors.js';
 import type { CollateralBundle } from './bundle.js';
-import { commonName, sameBytes, signatureValid, publicKeyOf, type ParsedCert } from './cert.js';
+import { commonName, sameBytes, signatureValid, type ParsedCert } from './cert.js';
 import { checkChainTimes, parsePemChain, verifyChainLinks } from './chain.js';
 import { checkCrlTime, checkNotRevoked, parseCrl, type ParsedCrl } from './crl.js';
+import { KeyCache } from './keys.js';
 import { parseQeIdentity, type QeIdentity } from './qe_identity.js';
-import { DEFAULT_DCAP_TRUST_ROOTS } from './roots.js';
 import { jsonSignatureValid } from './signed_json.js';
 import { parseTcbInfo, type TcbInfo } from './tcb_info.js';
 
@@ -33,8 +34,10 @@ export interface PrepareOptions {
   readonly trustRoots?: readonly X509Certificate[];
 }
 
-export function rootsDer(trustRoots: readonly X509Certificate[] | undefined): Uint8Array[] {
-  return (trustRoots ?? DEFAULT_DCAP_TRUST_ROOTS).map((r) => new Uint8Array(r.raw));
+/** What preparing collateral uses of its verifier: the trust anchors and its CA key cache. */
+export interface CollateralContext {
+  readonly anchors: readonly TrustAnchor[];
+  readonly caKeys: KeyCache;
 }
 
 interface VerifiedIssuerChain {
@@ -44,15 +47,15 @@ interface VerifiedIssuerChain {
 }
 
 function signedItem<T>(
-  o: { chainPem: string; text: string; signature: string; roots: readonly Uint8Array[]; code: VerifyCode; what: string; verifiedBefore?: VerifiedIssuerChain },
+  o: { chainPem: string; text: string; signature: string; ctx: CollateralContext; code: VerifyCode; what: string; verifiedBefore?: VerifiedIssuerChain },
   parse: (text: string) => T,
 ): { value: T; chain: ParsedCert[]; issuer: VerifiedIssuerChain } {
   // Issuer chain first: nothing in the JSON is believed before its signature is checked. Intel
   // serves the same chain text for TCB info and QE identity: identical text, verified once.
   let issuer = o.verifiedBefore !== undefined && o.verifiedBefore.pem === o.chainPem ? o.verifiedBefore : undefined;
   if (issuer === undefined) {
-    const chain = parsePemChain(o.chainPem, o.code, `${o.what} issuer chain`);
-    const verified = verifyChainLinks(chain, o.roots, { code: o.code, what: `${o.what} issuer chain`, length: 2 });
+    const chain = parsePemChain(o.chainPem, o.code, `${o.what} issuer chain`, o.ctx.anchors);
+    const verified = verifyChainLinks(chain, o.ctx.anchors, { code: o.code, what: `${o.what} issuer chain`, length: 2, keys: o.ctx.caKeys });
     issuer = { pem: o.chainPem, chain, key: verified.keys[0]! };
   }
   if (!jsonSignatureValid(o.text, o.signature, issuer.key)) {
@@ -63,17 +66,20 @@ function signedItem<T>(
 
 /**
  * Parses and authenticates a collateral bundle against `trustRoots` (default: Intel's root).
- * Throws VerifyError (TCB_INFO_*, QE_IDENTITY_*, CRL_INVALID, CRL_REVOKED).
+ * Throws VerifyError (TCB_INFO_*, QE_IDENTITY_*, CRL_INVALID, CRL_REVOKED). Stand-alone: keys
+ * imported here are not kept (a verifier's `prepare` shares its own key cache instead).
  */
 export function prepareCollateral(bundle: CollateralBundle, options: PrepareOptions = {}): PreparedCollateral {
-  const roots = rootsDer(options.trustRoots);
+  return prepareCollateralWith(bundle, { anchors: trustAnchors(options.trustRoots), caKeys: new KeyCache(64) });
+}
 
+export function prepareCollateralWith(bundle: CollateralBundle, ctx: CollateralContext): PreparedCollateral {
   const tcb = signedItem(
-    { chainPem: bundle.tcb_info_issuer_chain, text: bundle.tcb_info, signature: bundle.tcb_info_signature, roots, code: 'TCB_INFO_SIGNATURE_INVALID', what: 'TCB info' },
+    { chainPem: bundle.tcb_info_issuer_chain, text: bundle.tcb_info, signature: bundle.tcb_info_signature, ctx, code: 'TCB_INFO_SIGNATURE_INVALID', what: 'TCB info' },
     parseTcbInfo,
   );
   const qe = signedItem(
-    { chainPem: bundle.qe_identity_issuer_chain, text: bundle.qe_identity, signature: bundle.qe_identity_signature, roots, code: 'QE_IDENTITY_SIGNATURE_INVALID', what: 'QE identity', verifiedBefore: tcb.issuer },
+    { chainPem: bundle.qe_identity_issuer_chain, text: bundle.qe_identity, signature: bundle.qe_identity_signature, ctx, code: 'QE_IDENTITY_SIGNATURE_INVALID', what: 'QE identity', verifiedBefore: tcb.issuer },
     parseQeIdentity,
   );
   let rootCaCrl: ParsedCrl | undefined;
@@ -81,10 +87,12 @@ export function prepareCollateral(bundle: CollateralBundle, options: PrepareOpti
   if (bundle.root_ca_crl !== null) {
     rootCaCrl = parseCrl(bundle.root_ca_crl, 'root CA CRL');
     const crl = rootCaCrl;
-    // The chains' roots are trust roots already (verifyChainLinks); the CRL must be signed by one.
-    rootCaCrlIssuer = [tcb.chain[1]!, qe.chain[1]!].find(
-      (root) => sameBytes(crl.issuer, root.subject) && signatureValid(crl, publicKeyOf(root, 'CRL_INVALID', 'root CA')),
-    )?.der;
+    // The chains' roots are trust anchors already (verifyChainLinks); the CRL must be signed by one.
+    const roots = sameBytes(tcb.chain[1]!.der, qe.chain[1]!.der) ? [tcb.chain[1]!] : [tcb.chain[1]!, qe.chain[1]!];
+    rootCaCrlIssuer = roots.find((root) => {
+      const anchor = anchorFor(root.der, ctx.anchors);
+      return anchor !== undefined && sameBytes(crl.issuer, root.subject) && signatureValid(crl, anchor.key);
+    })?.der;
     if (rootCaCrlIssuer === undefined) {
       throw new VerifyError('CRL_INVALID', `root CA CRL check: issued by '${commonName(crl.issuer) ?? '?'}' but not signed by the root of the collateral issuer chains`);
     }
@@ -108,9 +116,9 @@ export function prepareCollateral(bundle: CollateralBundle, options: PrepareOpti
 }
 
 /** Everything about the collateral that depends on `now` or on the caller's trust roots. */
-export function checkCollateralTimes(p: PreparedCollateral, o: { now: Date; trustRoots: readonly Uint8Array[]; requireCrls: boolean; warnings: string[] }): void {
+export function checkCollateralTimes(p: PreparedCollateral, o: { now: Date; anchors: readonly TrustAnchor[]; requireCrls: boolean; warnings: string[] }): void {
   for (const r of p.roots) {
-    if (!o.trustRoots.some((t) => sameBytes(t, r))) {
+    if (anchorFor(r, o.anchors) === undefined) {
       throw new VerifyError('UNTRUSTED_COLLATERAL_ROOT', 'collateral trust check: it was prepared against a root this verifier does not trust');
     }
   }

@@ -1,3 +1,4 @@
+import * as nodeCrypto from 'node:crypto';
 import { createHash, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { constantTimeEqual, isAllZero, toHex } from '../../common/bytes.js';
 import type { DcapQuote, EnclaveReportBody } from '../../evidence/dcap/index.js';
@@ -21,11 +22,21 @@ export function verifyQeReportSignature(quote: DcapQuote, pckKey: KeyObject): vo
   if (!ok) throw new VerifyError('QE_REPORT_SIGNATURE_INVALID', 'QE report signature check: the QE report is not signed by the PCK certificate key');
 }
 
+/**
+ * SHA-256 of a || b. crypto.hash (Node >= 20.12) is a one-shot digest that skips the Hash
+ * object; older Node 20 releases use createHash.
+ */
+const oneShot = (nodeCrypto as { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Buffer }).hash;
+function sha256Of(a: Uint8Array, b: Uint8Array): Buffer {
+  if (oneShot === undefined) return createHash('sha256').update(a).update(b).digest();
+  return oneShot('sha256', Buffer.concat([a, b]), 'buffer');
+}
+
 /** report_data[0:32] == SHA-256(attestation key || QE auth data) and report_data[32:64] == 0. */
 export function verifyQeReportBinding(quote: DcapQuote): void {
   const sd = quote.signatureData;
   const rd = sd.qeReportCertData.qeReport.reportData;
-  const want = createHash('sha256').update(sd.attestationKey).update(sd.qeReportCertData.qeAuthData).digest();
+  const want = sha256Of(sd.attestationKey, sd.qeReportCertData.qeAuthData);
   const got = rd.subarray(0, 32);
   if (!constantTimeEqual(got, want)) {
     throw new VerifyError('QE_REPORT_BINDING_INVALID', `QE report binding check: report_data[0:32] got ${toHex(got)}, want ${toHex(want)}`);

@@ -51,11 +51,23 @@ function moduleMismatch(message: string): VerifyError {
   return new VerifyError('TDX_MODULE_IDENTITY_NOT_FOUND', `TDX module check: ${message}`);
 }
 
+/** Decoded hex of a TCB info's module identity, once per (cached) TCB info object. */
+const moduleBytes = new WeakMap<TdxModule, { mrsigner: Buffer; attributes: Buffer; attributesMask: Buffer }>();
+
+function bytesOf(m: TdxModule): { mrsigner: Buffer; attributes: Buffer; attributesMask: Buffer } {
+  let b = moduleBytes.get(m);
+  if (b === undefined) {
+    b = { mrsigner: Buffer.from(m.mrsigner, 'hex'), attributes: Buffer.from(m.attributes, 'hex'), attributesMask: Buffer.from(m.attributesMask, 'hex') };
+    moduleBytes.set(m, b);
+  }
+  return b;
+}
+
 function checkModule(report: TdReportBody10, want: TdxModule, what: string): void {
-  const gotSigner = toHex(report.mrSignerSeam);
-  if (gotSigner !== want.mrsigner) throw moduleMismatch(`${what} MRSIGNERSEAM got ${gotSigner}, want ${want.mrsigner}`);
-  const attrs = Buffer.from(want.attributes, 'hex');
-  const mask = Buffer.from(want.attributesMask, 'hex');
+  const w = bytesOf(want);
+  if (Buffer.compare(report.mrSignerSeam, w.mrsigner) !== 0) throw moduleMismatch(`${what} MRSIGNERSEAM got ${toHex(report.mrSignerSeam)}, want ${want.mrsigner}`);
+  const attrs = w.attributes;
+  const mask = w.attributesMask;
   for (let i = 0; i < 8; i++) {
     if ((report.seamAttributes[i]! & mask[i]!) !== (attrs[i]! & mask[i]!)) {
       throw moduleMismatch(`${what} SEAM attributes got ${toHex(report.seamAttributes)}, want ${want.attributes} under mask ${want.attributesMask}`);

@@ -4,7 +4,8 @@ import { VerifyError } from '../errors.js';
 import type { VerifiedEvidence } from '../types.js';
 import type { CollateralBundle } from './bundle.js';
 import { claimsOf } from './claims.js';
-import { checkCollateralTimes, prepareCollateral, rootsDer, type PreparedCollateral } from './collateral.js';
+import { trustAnchors, type TrustAnchor } from './anchors.js';
+import { checkCollateralTimes, prepareCollateralWith, type PreparedCollateral } from './collateral.js';
 import { KeyCache } from './keys.js';
 import { PckChainVerifier } from './pck_chain.js';
 import { matchQeIdentity, verifyQeReportBinding, verifyQeReportSignature } from './qe_report.js';
@@ -28,6 +29,8 @@ export interface DcapVerifyContext {
 
 export interface DcapVerifier {
   verify(quote: DcapQuote, collateral: CollateralBundle | PreparedCollateral | undefined, ctx: Omit<DcapVerifyContext, 'trustRoots'>): VerifiedEvidence;
+  /** prepareCollateral against this verifier's roots, sharing its CA key cache. */
+  prepare(bundle: CollateralBundle): PreparedCollateral;
 }
 
 function isPrepared(c: CollateralBundle | PreparedCollateral): c is PreparedCollateral {
@@ -37,19 +40,31 @@ function isPrepared(c: CollateralBundle | PreparedCollateral): c is PreparedColl
 /**
  * A verifier that keeps verified PCK CA chains (per exact DER) and PCK leaves (per exact
  * chain PEM) across calls; bundles passed as-is are prepared on every call, so pass
- * `prepareCollateral(...)` results for the cached path.
+ * `prepare(...)` / `prepareCollateral(...)` results for the cached path.
+ *
+ * Everything it keeps (imported CA and attestation keys, verified chains) belongs to this
+ * instance: a new verifier starts cold. Only the pinned Intel SGX Root CA (parsed, key
+ * imported) is shared, as a constant of the program (anchors.ts).
  */
 export function createDcapVerifier(o: { trustRoots?: readonly X509Certificate[] } = {}): DcapVerifier {
-  const roots = rootsDer(o.trustRoots);
-  const chains = new PckChainVerifier(roots);
-  const attestationKeys = new KeyCache();
+  const anchors = trustAnchors(o.trustRoots);
+  const caKeys = new KeyCache(256);
+  const chains = new PckChainVerifier(anchors, caKeys);
+  const state: VerifierState = { anchors, chains, attestationKeys: new KeyCache() };
+  const prepare = (bundle: CollateralBundle) => prepareCollateralWith(bundle, { anchors, caKeys });
   return {
+    prepare,
     verify(quote, collateral, ctx) {
       if (collateral === undefined) throw new VerifyError('COLLATERAL_MISSING', 'DCAP verification needs collateral (TCB info, QE identity, CRLs)');
-      const prepared = isPrepared(collateral) ? collateral : prepareCollateral(collateral, o.trustRoots !== undefined ? { trustRoots: o.trustRoots } : {});
-      return verifyWith(quote, prepared, { ...ctx, roots, chains, attestationKeys });
+      return verifyWith(quote, isPrepared(collateral) ? collateral : prepare(collateral), ctx, state);
     },
   };
+}
+
+interface VerifierState {
+  readonly anchors: readonly TrustAnchor[];
+  readonly chains: PckChainVerifier;
+  readonly attestationKeys: KeyCache;
 }
 
 /** One-shot verification (no caching across calls). */
@@ -57,20 +72,16 @@ export function verifyDcapQuote(quote: DcapQuote, collateral: CollateralBundle |
   return createDcapVerifier(ctx.trustRoots !== undefined ? { trustRoots: ctx.trustRoots } : {}).verify(quote, collateral, ctx);
 }
 
-function verifyWith(
-  quote: DcapQuote,
-  p: PreparedCollateral,
-  o: { now: Date; requireCrls: boolean; roots: readonly Uint8Array[]; chains: PckChainVerifier; attestationKeys: KeyCache },
-): VerifiedEvidence {
+function verifyWith(quote: DcapQuote, p: PreparedCollateral, o: { now: Date; requireCrls: boolean }, state: VerifierState): VerifiedEvidence {
   const warnings: string[] = [];
   const pem = pckChainPem(quote);
   if (pem === undefined) throw new VerifyError('PCK_CHAIN_MISSING', 'PCK chain check: the quote carries no PCK certificate chain (certification data type 5)');
-  const pck = o.chains.verify(pem, p, { now: o.now, requireCrls: o.requireCrls, warnings });
+  const pck = state.chains.verify(pem, p, { now: o.now, requireCrls: o.requireCrls, warnings });
   verifyQeReportSignature(quote, pck.leafKey);
   verifyQeReportBinding(quote);
-  verifyQuoteSignature(quote, o.attestationKeys);
+  verifyQuoteSignature(quote, state.attestationKeys);
 
-  checkCollateralTimes(p, { now: o.now, trustRoots: o.roots, requireCrls: o.requireCrls, warnings });
+  checkCollateralTimes(p, { now: o.now, anchors: state.anchors, requireCrls: o.requireCrls, warnings });
   const tee = quote.body.tee;
   const info = p.tcbInfo;
   const ext = pck.extensions;
@@ -96,7 +107,7 @@ function verifyWith(
   status = convergeStatus(status, qe.status);
   const advisoryIds = unionAdvisories(platform.advisoryIds, module?.advisoryIds ?? [], qe.advisoryIds);
   const c = claimsOf(quote, ext.fmspc);
-  warnings.splice(0, warnings.length, ...new Set(warnings));
+  if (warnings.length > 1) warnings.splice(0, warnings.length, ...new Set(warnings));
   return c.tee === 'sgx'
     ? { tee: 'sgx', status, advisoryIds, claims: c.claims, warnings }
     : { tee: 'tdx', status, advisoryIds, claims: c.claims, warnings };

@@ -56,7 +56,8 @@ describe('cloister run as a process', () => {
       MODE: 'hang',
       REPORT_FILE: report,
     });
-    await waitReady(report, 60_000);
+    // fail fast (with the launcher's stderr) if it exits instead of starting the program
+    await Promise.race([waitReady(report, 60_000), p.exit.then((r) => assert.fail(`the launcher exited early (${r.code}): ${r.stderr}`))]);
     p.kill('SIGTERM');
     const r = await p.exit;
     assert.equal(r.signal, null, `the launcher exits by itself, not by the signal; stderr: ${r.stderr}`);

@@ -104,7 +104,7 @@ export async function startFixture(): Promise<Fixture> {
 }
 
 export function configFor(f: Fixture, workload: string, flags: LaunchFlags = {}, command: readonly string[] = [f.program]): LaunchConfig {
-  return resolveLaunchConfig({ coordinator: f.coord.url, workload, simulation: true, manifestHash: f.manifestHash, ...flags }, command, {
+  return resolveLaunchConfig({ coordinator: f.coord.url, workload, simulation: true, tee: 'simulated', manifestHash: f.manifestHash, ...flags }, command, {
     CLOISTER_SIM_PLATFORM_DIR: f.platformDir,
   });
 }

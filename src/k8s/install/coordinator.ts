@@ -1,0 +1,97 @@
+import { COORDINATOR_PORT, NAMES } from '../names.js';
+import type { InstallOptions } from './options.js';
+
+/**
+ * The coordinator: a one-replica StatefulSet (its sealed state lives on a PersistentVolume,
+ * and the file store takes an exclusive lock: two replicas on one volume would fight) and a
+ * ClusterIP Service that workloads and the webhook use. It needs no Kubernetes API access,
+ * so its ServiceAccount mounts no token.
+ */
+export const STATE_DIR = '/var/lib/cloister';
+export const RUN_AS = 65532; // the conventional non-root "nonroot" user of distroless images
+
+export function coordinatorUrl(namespace: string): string {
+  return `https://${NAMES.coordinator}.${namespace}.svc:${COORDINATOR_PORT}`;
+}
+
+export const LABELS = (component: string) => ({ 'app.kubernetes.io/name': 'cloister', 'app.kubernetes.io/component': component });
+
+export const CONTAINER_SECURITY = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'] },
+} as const;
+
+export const POD_SECURITY = { runAsNonRoot: true, runAsUser: RUN_AS, runAsGroup: RUN_AS, fsGroup: RUN_AS, seccompProfile: { type: 'RuntimeDefault' } } as const;
+
+export function coordinatorObjects(o: InstallOptions): object[] {
+  const ns = o.namespace;
+  const labels = LABELS('coordinator');
+  const args = [
+    'coordinator', 'start',
+    '--listen', `0.0.0.0:${COORDINATOR_PORT}`,
+    '--state-dir', `${STATE_DIR}/state`,
+    '--san', NAMES.coordinator,
+    '--san', `${NAMES.coordinator}.${ns}.svc`,
+    '--san', `${NAMES.coordinator}.${ns}.svc.cluster.local`,
+    ...(o.simulation ? ['--simulation'] : []),
+  ];
+  const probe = (path: string) => ({ httpGet: { path, port: COORDINATOR_PORT, scheme: 'HTTPS' }, periodSeconds: 10 });
+  return [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: NAMES.coordinator, namespace: ns, labels }, automountServiceAccountToken: false },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: NAMES.coordinator, namespace: ns, labels, annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/scheme': 'https', 'prometheus.io/port': String(COORDINATOR_PORT) } },
+      spec: { type: 'ClusterIP', selector: labels, ports: [{ name: 'https', port: COORDINATOR_PORT, targetPort: COORDINATOR_PORT, protocol: 'TCP' }] },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: NAMES.coordinator, namespace: ns, labels },
+      spec: {
+        serviceName: NAMES.coordinator,
+        replicas: 1,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: NAMES.coordinator,
+            automountServiceAccountToken: false,
+            ...(o.coordinatorRuntimeClass === undefined ? {} : { runtimeClassName: o.coordinatorRuntimeClass }),
+            securityContext: POD_SECURITY,
+            containers: [
+              {
+                name: 'coordinator',
+                image: o.image,
+                command: ['cloister'],
+                args,
+                // HOME and the simulated platform live on the state volume: the root filesystem is read-only
+                env: [
+                  { name: 'HOME', value: STATE_DIR },
+                  ...(o.simulation ? [{ name: 'CLOISTER_SIM_PLATFORM_DIR', value: `${STATE_DIR}/sim-platform` }] : []),
+                ],
+                ports: [{ name: 'https', containerPort: COORDINATOR_PORT, protocol: 'TCP' }],
+                readinessProbe: probe('/healthz'),
+                livenessProbe: { ...probe('/healthz'), failureThreshold: 6 },
+                resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+                securityContext: CONTAINER_SECURITY,
+                volumeMounts: [{ name: 'state', mountPath: STATE_DIR }],
+              },
+            ],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'state', labels },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              ...(o.storageClass === undefined ? {} : { storageClassName: o.storageClass }),
+              resources: { requests: { storage: o.storageSize } },
+            },
+          },
+        ],
+      },
+    },
+  ];
+}

@@ -1,0 +1,53 @@
+import { stringify } from 'yaml';
+import { NAMES } from '../names.js';
+import { coordinatorObjects, LABELS } from './coordinator.js';
+import { checkInstallOptions, type InstallOptions } from './options.js';
+import type { WebhookTls } from './tls.js';
+import { webhookObjects } from './webhook.js';
+
+/**
+ * Everything `cloister k8s install` prints, in apply order: namespace, RBAC, coordinator,
+ * webhook (Secret before Deployment, MutatingWebhookConfiguration last, so the API server
+ * never calls a webhook that is not there yet). Pure: the TLS material comes in, so tests
+ * render a golden file.
+ *
+ * RBAC is least privilege by construction: neither the coordinator nor the webhook calls the
+ * Kubernetes API, so their ServiceAccounts get no permissions and mount no token. The one
+ * Role is for people/CI: publishing a manifest (the ConfigMap the webhook reads) and nothing
+ * else; bind it to who may do that (docs/kubernetes.md).
+ */
+export const MANIFEST_PUBLISHER_ROLE = 'cloister-manifest-publisher';
+
+export function renderInstallObjects(options: InstallOptions, tls: WebhookTls): object[] {
+  const o = checkInstallOptions(options);
+  const ns = o.namespace;
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: ns,
+        labels: { ...LABELS('namespace'), 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' },
+      },
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: MANIFEST_PUBLISHER_ROLE, namespace: ns, labels: LABELS('rbac') },
+      rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: [NAMES.manifestConfigMap], verbs: ['get', 'update', 'patch'] }],
+    },
+    ...coordinatorObjects(o),
+    ...webhookObjects(o, tls),
+  ];
+}
+
+/** Multi-document YAML, one object per document, stable key order (as built). */
+export function toMultiDocYaml(objects: readonly object[], header = ''): string {
+  const docs = objects.map((obj) => stringify(obj, { lineWidth: 0, aliasDuplicateObjects: false }));
+  return `${header}${docs.map((d) => `---\n${d}`).join('')}`;
+}
+
+export function renderInstall(options: InstallOptions, tls: WebhookTls): string {
+  const header = `# Cloister on Kubernetes: rendered by \`cloister k8s install\` for namespace ${options.namespace}${options.simulation ? ' (SIMULATION: no hardware protection)' : ''}.\n`;
+  return toMultiDocYaml(renderInstallObjects(options, tls), header);
+}

@@ -1,0 +1,154 @@
+import { LAUNCH_ENV } from '../runtime/launch/index.js';
+import type { ManifestPackage } from '../manifest/index.js';
+import { isDnsLabel, type Placement, type WebhookConfig } from './config.js';
+import { mountLauncher, setEnv, setLimits, wrapCommand } from './container_wrap.js';
+import { K8sError } from './errors.js';
+import { decodeInitdataAnnotation, encodeInitdataAnnotation, initdataDigest } from './initdata.js';
+import {
+  ANNOTATION_CONTAINER, ANNOTATION_DEFAULT_CONTAINER, ANNOTATION_EPC, ANNOTATION_INJECTED, ANNOTATION_KATA_INITDATA,
+  LABEL_WORKLOAD, LAUNCHER_DIR, LAUNCHER_IMAGE_PATH, LAUNCHER_INIT_CONTAINER, LAUNCHER_PATH, LAUNCHER_VOLUME,
+} from './names.js';
+import { parsePod, podDisplayName, type Container, type Pod } from './pod_shape.js';
+import { parseByteQuantity } from './quantity.js';
+import { SGX_PLUGIN_PROFILES, sgxResourceLimits } from './sgx_resources.js';
+import { workloadInitdata } from './workload_initdata.js';
+
+export type PackageTee = 'sgx' | 'snp' | 'tdx' | 'simulated';
+
+export interface MutationResult {
+  /** the pod to admit (a new object; the input is not modified) */
+  readonly pod: Pod;
+  /** absent for pods without the workload label, which are never changed */
+  readonly workload?: string;
+  readonly tee?: PackageTee;
+  readonly epcBytes?: bigint;
+  /** the extended resource the EPC was requested as */
+  readonly epcResource?: string;
+}
+
+/** A configuration, or a getter that throws K8sError while none is available (manifest not loaded). */
+export type ConfigSource = WebhookConfig | (() => WebhookConfig);
+
+/** launcher provider (`cloister run --tee`) per package TEE (runtime/launch/config.ts TEE_CHOICES) */
+const LAUNCHER_TEE: Readonly<Record<PackageTee, string>> = { sgx: 'gramine', snp: 'tsm', tdx: 'tsm', simulated: 'simulated' };
+
+/**
+ * The webhook's decision for one pod, as a pure function: unlabelled pods come back unchanged;
+ * labelled pods come back with the launcher injected, or the call throws K8sError (the webhook
+ * denies the pod: fail closed). mutatePod(mutatePod(p).pod) equals mutatePod(p) (idempotent).
+ */
+export function mutatePod(input: unknown, source: ConfigSource): MutationResult {
+  const pod = structuredClone(parsePod(input));
+  const workload = pod.metadata?.labels?.[LABEL_WORKLOAD];
+  if (workload === undefined) return { pod };
+  // resolved only for labelled pods: an unlabelled pod is admitted even while no manifest is loaded
+  const cfg = typeof source === 'function' ? source() : source;
+  if (!isDnsLabel(workload)) throw new K8sError('K8S_LABEL_INVALID', `pod ${podDisplayName(pod)}: label ${LABEL_WORKLOAD}='${workload}' is not a workload name (a DNS label)`);
+  const w = Object.hasOwn(cfg.manifest.workloads, workload) ? cfg.manifest.workloads[workload] : undefined;
+  if (w === undefined) {
+    throw new K8sError('K8S_WORKLOAD_UNKNOWN', `pod ${podDisplayName(pod)}: workload '${workload}' is not in the manifest ${cfg.manifestHash}`, {
+      detail: { workload, manifestHash: cfg.manifestHash },
+    });
+  }
+  const tee = packageTee(cfg.manifest.packages[w.package]!);
+  if (tee === 'simulated' && !cfg.simulation) {
+    throw new K8sError('K8S_SIMULATION_REFUSED', `pod ${podDisplayName(pod)}: workload '${workload}' uses the simulated TEE, which this webhook accepts only in simulation mode`);
+  }
+  const metadata = (pod.metadata ??= {});
+  const annotations = (metadata.annotations ??= {});
+  const container = workloadContainer(pod, annotations);
+
+  wrapCommand(container, annotations);
+  setEnv(container, [
+    { name: LAUNCH_ENV.coordinator, value: cfg.coordinatorUrl },
+    { name: LAUNCH_ENV.workload, value: workload },
+    { name: LAUNCH_ENV.manifestHash, value: cfg.manifestHash },
+    { name: LAUNCH_ENV.tee, value: LAUNCHER_TEE[tee] },
+    // the pod name: a restarted container renews its instance instead of using up maxActivations
+    { name: LAUNCH_ENV.instanceId, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
+    ...(tee === 'simulated' ? [{ name: LAUNCH_ENV.simulation, value: '1' }] : []),
+  ]);
+  mountLauncher(container, true);
+  // Kata shares a plain emptyDir with the host (virtio-fs): the host could swap the launcher.
+  // A memory-backed emptyDir lives in guest RAM. Other pods keep the node's disk.
+  addLauncherVolume(pod, tee === 'snp' || tee === 'tdx' ? { medium: 'Memory' } : {});
+  addInitContainer(pod, cfg.launcherImage);
+
+  let epcBytes: bigint | undefined;
+  let epcResource: string | undefined;
+  if (tee === 'sgx') {
+    const epcText = annotations[ANNOTATION_EPC];
+    epcBytes = epcText === undefined ? cfg.sgx.defaultEpcBytes : parseEpc(epcText);
+    setLimits(container, sgxResourceLimits(cfg.sgx.plugin, epcBytes));
+    epcResource = SGX_PLUGIN_PROFILES[cfg.sgx.plugin].epcResource;
+    place(pod, cfg.sgx);
+  } else if (tee === 'snp' || tee === 'tdx') {
+    pod.spec.runtimeClassName = cfg.cvm.runtimeClass[tee];
+    place(pod, cfg.cvm);
+    const existing = annotations[ANNOTATION_KATA_INITDATA];
+    if (existing === undefined) annotations[ANNOTATION_KATA_INITDATA] = encodeInitdataAnnotation(workloadInitdata(cfg, workload));
+    // initdata brought by the pod (e.g. genpolicy over the injected pod) is kept as is: its
+    // digest is what the manifest pins. It must at least be initdata, or the VM would not boot.
+    else initdataDigest(decodeInitdataAnnotation(existing));
+  }
+  annotations[ANNOTATION_INJECTED] = workload;
+  return { pod, workload, tee, ...(epcBytes === undefined ? {} : { epcBytes, epcResource }) };
+}
+
+export function packageTee(p: ManifestPackage): PackageTee {
+  return p.sgx !== undefined ? 'sgx' : p.snp !== undefined ? 'snp' : p.tdx !== undefined ? 'tdx' : 'simulated';
+}
+
+function workloadContainer(pod: Pod, annotations: Readonly<Record<string, string>>): Container {
+  const name = annotations[ANNOTATION_CONTAINER] ?? annotations[ANNOTATION_DEFAULT_CONTAINER];
+  if (name === undefined) return pod.spec.containers[0]!;
+  const c = pod.spec.containers.find((x) => x.name === name);
+  if (c === undefined) throw new K8sError('K8S_CONTAINER_NOT_FOUND', `pod ${podDisplayName(pod)}: container '${name}' (named by annotation) is not in spec.containers`);
+  return c;
+}
+
+function parseEpc(text: string): bigint {
+  try {
+    const n = parseByteQuantity(text, ANNOTATION_EPC);
+    if (n > 0n) return n;
+  } catch (cause) {
+    throw new K8sError('K8S_ANNOTATION_INVALID', `${ANNOTATION_EPC}='${text}' is not a positive byte quantity (e.g. 512Mi)`, { cause });
+  }
+  throw new K8sError('K8S_ANNOTATION_INVALID', `${ANNOTATION_EPC}='${text}' must be more than 0 bytes`);
+}
+
+function addLauncherVolume(pod: Pod, emptyDir: Record<string, string>): void {
+  const volumes = pod.spec.volumes ?? [];
+  const v = { name: LAUNCHER_VOLUME, emptyDir };
+  const i = volumes.findIndex((x) => x.name === LAUNCHER_VOLUME);
+  if (i >= 0) volumes[i] = v;
+  else volumes.push(v);
+  pod.spec.volumes = volumes;
+}
+
+/** First in line, so the launcher is in place before any other init container could run it. */
+function addInitContainer(pod: Pod, image: string): void {
+  const init: Container = {
+    name: LAUNCHER_INIT_CONTAINER,
+    image,
+    command: ['cp', LAUNCHER_IMAGE_PATH, LAUNCHER_PATH],
+    volumeMounts: [{ name: LAUNCHER_VOLUME, mountPath: LAUNCHER_DIR, readOnly: false }],
+    resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } },
+    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+  };
+  const others = (pod.spec.initContainers ?? []).filter((c) => c.name !== LAUNCHER_INIT_CONTAINER);
+  pod.spec.initContainers = [init, ...others];
+}
+
+function place(pod: Pod, p: Placement): void {
+  if (Object.keys(p.nodeSelector).length > 0) pod.spec.nodeSelector = { ...(pod.spec.nodeSelector ?? {}), ...p.nodeSelector };
+  if (p.tolerations.length === 0) return;
+  const tolerations = pod.spec.tolerations ?? [];
+  for (const t of p.tolerations) if (!tolerations.some((x) => sameToleration(x, t))) tolerations.push({ ...t });
+  pod.spec.tolerations = tolerations;
+}
+
+function sameToleration(a: object, b: object): boolean {
+  const get = (o: object, k: string): unknown => (o as Record<string, unknown>)[k] ?? '';
+  return ['key', 'operator', 'value', 'effect'].every((k) => get(a, k) === get(b, k));
+}
