@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { cloisterCached, cloisterCold } from './cloister.js';
 import { dcapFloor, snpFloor } from './floor.js';
 import { loadBenchCases } from './inputs.js';
@@ -19,11 +20,14 @@ const us = (t: Timing | number) => `${(typeof t === 'number' ? t : t.us).toFixed
 const x = (n: number) => `${n.toFixed(2)}x`;
 const rows: string[][] = [];
 const misses: string[] = [];
+const compositions: string[] = [];
+const loadBefore = loadavg()[0]!;
 
 const cases = loadBenchCases();
 const peers = await loadPeers();
 for (const c of cases) {
   const floor = c.tee === 'snp' ? snpFloor(c) : dcapFloor(c);
+  compositions.push(`${c.id} cold: ${floor.cold.items.join('; ')}`, `${c.id} cached: ${floor.cached.items.join('; ')}`);
   const t = timeTogether(
     { cold: cloisterCold(c), cached: cloisterCached(c), floorCold: floor.cold.run, floorCached: floor.cached.run },
     opts,
@@ -49,8 +53,17 @@ for (const c of cases) {
 const head = ['case', 'path', 'time/verification', 'floor (same run)', 'ratio / speedup', 'target'];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (r: readonly string[]) => r.map((v, i) => v.padEnd(widths[i]!)).join('  ');
-console.log(`node ${process.version}, ${process.platform}/${process.arch}${quick ? ' (BENCH_QUICK)' : ''}; median of ${opts.rounds} rounds`);
+const load = `load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after`;
+console.log(`node ${process.version}, ${process.platform}/${process.arch}${quick ? ' (BENCH_QUICK)' : ''}; median of ${opts.rounds} rounds; ${load}`);
 console.log(line(head));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of rows) console.log(line(r));
+console.log('\nfloor composition (node:crypto work on the same inputs; DCAP cold imports each non-pinned key via JWK on every call):');
+for (const c of compositions) console.log(`  ${c}`);
 console.log(misses.length === 0 ? '\nall targets met' : `\ntargets missed: ${misses.join('; ')}`);
+
+// Coordinator: activations/s and latency at 50 concurrent clients, setManifest with 1,000 workloads (bench/coordinator.ts).
+const { coordinatorBench } = await import('./coordinator.js');
+const coordinator = await coordinatorBench();
+console.log(`\n${coordinator.lines.join('\n')}`);
+console.log(coordinator.misses.length === 0 ? '\ncoordinator targets met' : `\ncoordinator targets missed: ${coordinator.misses.join('; ')}`);

@@ -29,4 +29,4 @@ export { parseManifest, manifestHash, ManifestError, type Manifest } from './man
 export { measurePath, simulatedProvider, gramineProvider, tsmProvider, detectProvider, type EvidenceProvider } from './tee/index.js';
 export { openProtectedVolume, memoryVersionAuthority, fileVersionAuthority, ProtectError, type ProtectedVolume, type VersionAuthority } from './protect/index.js';
 export { startCoordinator, type StartOptions, type RunningCoordinator } from './coordinator/index.js';
-export { attestCoordinator, activate, deactivate, ClientError } from './runtime/index.js';
+export { attestCoordinator, activate, deactivate, coordinatorVersionAuthority, ClientError } from './runtime/index.js';

@@ -2,17 +2,18 @@
 // Demo key-value "database" (examples/demo, started by `cloister demo` through `cloister run`).
 // Serves GET/PUT /kv/KEY over mTLS to the workloads named by --allow, and keeps every value in a
 // Cloister protected volume: encrypted and authenticated on disk with the volume key the
-// manifest gives it, and protected against rollback by a version authority (here a local file;
-// see docs/protected-volumes.md for what that does and does not stop). It refuses to start when
-// the volume was tampered with, swapped or rolled back.
+// manifest gives it, and protected against rollback by the coordinator, which keeps the volume's
+// latest version in its sealed store (the manifest declares the volume under protectedVolumes;
+// `--versions FILE` uses a local file instead; see docs/protected-volumes.md). It refuses to start
+// when the volume was tampered with, swapped or rolled back.
 //
-//   db.mjs --cert F --key F --ca F --allow api --data DIR --key-file F --versions FILE
-//   env: DB_LISTEN (127.0.0.1:0)
+//   db.mjs --cert F --key F --ca F --allow api --data DIR --key-file F [--versions FILE]
+//   env: DB_LISTEN (127.0.0.1:0), CLOISTER_COORDINATOR (set by cloister run)
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
-import { fileVersionAuthority, openProtectedVolume } from 'cloister';
+import { coordinatorVersionAuthority, fileVersionAuthority, openProtectedVolume } from 'cloister';
 
-const args = parseArgs(process.argv.slice(2), ['cert', 'key', 'ca', 'allow', 'data', 'key-file', 'versions']);
+const args = parseArgs(process.argv.slice(2), ['cert', 'key', 'ca', 'allow', 'data', 'key-file'], ['versions']);
 const allowed = new Set(args.allow.split(','));
 
 let volume;
@@ -21,7 +22,15 @@ try {
     dir: args.data,
     key: new Uint8Array(readFileSync(args['key-file'])),
     volumeId: 'demo-db',
-    versions: fileVersionAuthority(args.versions),
+    versions:
+      args.versions !== undefined
+        ? fileVersionAuthority(args.versions)
+        : coordinatorVersionAuthority({
+            coordinatorUrl: process.env.CLOISTER_COORDINATOR ?? fail('CLOISTER_COORDINATOR is not set (start the db with cloister run)'),
+            rootCaPem: readFileSync(args.ca, 'utf8'),
+            certificatePem: readFileSync(args.cert, 'utf8'),
+            keyPem: readFileSync(args.key, 'utf8'),
+          }),
   });
 } catch (e) {
   fail(`refusing to start: protected volume ${args.data}: ${e.code ?? 'error'}: ${e.message}`);

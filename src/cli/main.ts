@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerClientCommands } from './commands/client.js';
 import { registerCollateralCommands } from './commands/collateral.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerK8sCommands } from './commands/k8s.js';
 import { registerCoordinatorCommands } from './commands/coordinator.js';
 import { registerEvidenceCommands } from './commands/evidence.js';
 import { registerMeasureCommand } from './commands/measure.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerMeasureCommand(program);
   registerRunCommand(program, run);
   registerDemoCommand(program, run);
+  registerK8sCommands(program, run);
   return program;
 }
 

@@ -118,15 +118,31 @@ export function readSmallInt(buf: Uint8Array, node: DerNode): number {
 
 /** UTCTime or GeneralizedTime (the forms X.509 uses: seconds, trailing Z). */
 export function readTime(buf: Uint8Array, node: DerNode): Date {
+  // Digits are read in place (no string, no regex): certificates and CRLs carry several times
+  // each and this runs on every cold verification. Accepted forms: YYMMDDHHMMSSZ (UTCTime)
+  // and YYYYMMDDHHMMSSZ (GeneralizedTime), ASCII digits only.
+  const n = node.end - node.contentStart;
+  const utc = node.tag === DER_TAG.UTC_TIME && n === 13;
+  if ((utc || (node.tag === DER_TAG.GENERALIZED_TIME && n === 15)) && buf[node.end - 1] === 0x5a /* Z */) {
+    let p = node.contentStart;
+    let ok = true;
+    const two = (): number => {
+      const a = buf[p]! - 48;
+      const b = buf[p + 1]! - 48;
+      p += 2;
+      if (a < 0 || a > 9 || b < 0 || b > 9) ok = false;
+      return a * 10 + b;
+    };
+    let year = two();
+    if (utc) year = year >= 50 ? 1900 + year : 2000 + year;
+    else year = year * 100 + two();
+    const month = two();
+    const day = two();
+    const hour = two();
+    const minute = two();
+    const second = two();
+    if (ok) return new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  }
   const s = Buffer.from(content(buf, node)).toString('latin1');
-  let m: RegExpExecArray | null;
-  if (node.tag === DER_TAG.UTC_TIME && (m = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s))) {
-    const yy = Number(m[1]);
-    const year = yy >= 50 ? 1900 + yy : 2000 + yy;
-    return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
-  }
-  if (node.tag === DER_TAG.GENERALIZED_TIME && (m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s))) {
-    return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
-  }
   return fail(`unsupported time '${s}'`, node.start);
 }

@@ -12,7 +12,8 @@ import type { CoordinatorMetrics } from './metrics.js';
 import { createNonceRegistry } from './nonces.js';
 import { createActivationSlots } from './activation_slots.js';
 import { generateSecrets } from './secrets.js';
-import { KEY, encodeJson, readJson, type InstanceRecord, type ManifestRecord, type RevocationRecord, type StoredSecret } from './state.js';
+import { authenticateInstance } from './instance_auth.js';
+import { KEY, encodeJson, readJson, type InstanceRecord, type ManifestRecord, type RevocationRecord, type StoredSecret, type VolumeRecord } from './state.js';
 import type { WorkloadVerifier } from './workload_verifier.js';
 
 export type CoordinatorState = 'uninitialized' | 'accepting-workloads' | 'recovery';
@@ -75,6 +76,16 @@ export async function createCoordinator(deps: CoordinatorDeps) {
   deps.metrics.simulation.set(deps.simulation ? 1 : 0);
   reportState();
 
+  async function volumeAccess(peerDer: Uint8Array | undefined, volumeId: string) {
+    const m = active;
+    if (m === undefined) throw new CoordinatorError('COORDINATOR_UNINITIALIZED', 'no manifest is set yet');
+    const who = await authenticateInstance(peerDer, { intermediatePem: m.ca.intermediate.certPem, now: deps.clock.now(), store: deps.store });
+    if (!(m.manifest.workloads[who.workload]?.protectedVolumes ?? []).includes(volumeId)) {
+      throw new CoordinatorError('VOLUME_UNKNOWN', `the manifest declares no protected volume '${volumeId}' for workload '${who.workload}'`);
+    }
+    return { key: KEY.volume(who.workload, volumeId), who };
+  }
+
   return {
     root,
     /** the CA, for issuing the coordinator's own TLS certificate */
@@ -130,13 +141,16 @@ export async function createCoordinator(deps: CoordinatorDeps) {
       }
     },
 
-    /** Revokes the instance's certificate; `serial` is that of the client certificate presented. */
-    async deactivate(workload: string, instanceId: string, presentedSerial: string): Promise<void> {
+    /** Revokes the instance's certificate. Only the instance itself may (mTLS with its current certificate). */
+    async deactivate(workload: string, instanceId: string, peerDer: Uint8Array | undefined): Promise<void> {
+      const m = active;
+      if (m === undefined) throw new CoordinatorError('COORDINATOR_UNINITIALIZED', 'no manifest is set yet');
+      const who = await authenticateInstance(peerDer, { intermediatePem: m.ca.intermediate.certPem, now: deps.clock.now(), store: deps.store });
+      if (who.workload !== workload || who.instanceId !== instanceId) {
+        throw new CoordinatorError('INSTANCE_NOT_AUTHENTICATED', `the client certificate is that of ${who.workload}/${who.instanceId}, not ${workload}/${instanceId}`);
+      }
       const inst = await readJson<InstanceRecord>(deps.store, KEY.instance(workload, instanceId));
       if (inst === undefined) throw new CoordinatorError('INSTANCE_UNKNOWN', `no instance '${instanceId}' of workload '${workload}'`);
-      if (normalizeSerial(inst.value.serial) !== normalizeSerial(presentedSerial)) {
-        throw new CoordinatorError('INSTANCE_NOT_AUTHENTICATED', 'deactivation needs the current certificate of that instance as TLS client certificate');
-      }
       const rev: RevocationRecord = { revokedAt: deps.clock.now().toISOString(), workload, instanceId };
       const res = await deps.store.commit({
         compare: [{ key: KEY.instance(workload, instanceId), revision: inst.revision }],
@@ -145,6 +159,27 @@ export async function createCoordinator(deps: CoordinatorDeps) {
       });
       if (!res.ok) throw new CoordinatorError('STATE_CONCURRENT_UPDATE', 'the instance changed while deactivating; retry');
       deps.log.info({ workload, instanceId }, 'instance deactivated, certificate revoked');
+    },
+
+    /** The latest recorded state of a protected volume of the calling instance's workload. */
+    async volume(peerDer: Uint8Array | undefined, volumeId: string): Promise<VolumeRecord | undefined> {
+      const { key } = await volumeAccess(peerDer, volumeId);
+      return (await readJson<VolumeRecord>(deps.store, key))?.value;
+    },
+
+    /** Compare-and-set of a protected volume's state: monotonic versions, kept in the sealed store. */
+    async advanceVolume(peerDer: Uint8Array | undefined, volumeId: string, expectedVersion: number, next: VolumeRecord): Promise<void> {
+      const { key, who } = await volumeAccess(peerDer, volumeId);
+      const cur = await readJson<VolumeRecord>(deps.store, key);
+      const have = cur?.value.version ?? 0;
+      if (have !== expectedVersion || next.version <= have) {
+        throw new CoordinatorError('VOLUME_VERSION_CONFLICT', `volume ${volumeId}: at version ${have}; expected ${expectedVersion}, next ${next.version} must be greater`, {
+          detail: { version: have },
+        });
+      }
+      const res = await deps.store.commit({ compare: [{ key, revision: cur?.revision ?? 0n }], put: [{ key, value: encodeJson(next) }], delete: [] });
+      if (!res.ok) throw new CoordinatorError('VOLUME_VERSION_CONFLICT', `volume ${volumeId} changed concurrently; reopen it`);
+      deps.log.info({ workload: who.workload, instanceId: who.instanceId, volumeId, version: next.version }, 'protected volume advanced');
     },
 
     /** The intermediate's CRL over every revoked serial (valid 1 h; clients refetch). */
@@ -224,9 +259,4 @@ async function setManifestOnce(deps: CoordinatorDeps, ca: Ca, text: string): Pro
   });
   if (!res.ok) throw new CoordinatorError('MANIFEST_ALREADY_SET', 'a manifest was set concurrently');
   return { manifest, hash, text, ca, sharedSecrets };
-}
-
-/** Serial numbers as lowercase hex without leading zeros (X509Certificate prints uppercase). */
-function normalizeSerial(hex: string): string {
-  return hex.toLowerCase().replace(/^0+(?=.)/, '');
 }

@@ -20,6 +20,8 @@ export function recoveryCoordinator(o: { reason: string; simulation: boolean; ve
     issueNonce: refuse,
     activate: async () => refuse(),
     deactivate: async () => refuse(),
+    volume: async () => refuse(),
+    advanceVolume: async () => refuse(),
     crl: async () => refuse(),
     attestation: async () => refuse(),
   };

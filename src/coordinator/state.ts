@@ -10,6 +10,7 @@ import { CoordinatorError } from './codes.js';
  *   instances/<workload>/<id>     InstanceRecord
  *   counters/<workload>           { count, next }    distinct instances ever activated; next auto id
  *   revocations/<serial>          { revokedAt, workload, instanceId }
+ *   volumes/<workload>/<volumeId> VolumeRecord       protected-volume rollback protection
  *
  * Every change is one store commit conditioned on the revisions it read (compare-and-swap),
  * so concurrent requests (and, later, coordinator replicas on etcd) never lose an update.
@@ -23,7 +24,14 @@ export const KEY = {
   counter: (workload: string) => `counters/${workload}`,
   revocation: (serial: string) => `revocations/${serial}`,
   revocations: 'revocations/',
+  volume: (workload: string, volumeId: string) => `volumes/${workload}/${volumeId}`,
 } as const;
+
+/** A protected volume's latest committed state (monotonic version + manifest hash). */
+export interface VolumeRecord {
+  readonly version: number;
+  readonly hash: string;
+}
 
 export interface ManifestRecord {
   readonly text: string;

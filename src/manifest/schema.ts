@@ -78,6 +78,12 @@ const workloadSchema = z.strictObject({
   files: z.record(absolutePath, template).default({}),
   env: z.record(envName, template).default({}),
   argv: z.array(template).default([]),
+  /**
+   * Protected volumes (docs/protected-volumes.md) whose latest version the coordinator keeps for
+   * this workload's instances: the rollback protection. Optional and without a default, so
+   * manifests without volumes keep their hash.
+   */
+  protectedVolumes: uniqueList(identifier('protected volume'), 'protectedVolumes').optional(),
 });
 
 const scope = z.enum(['shared', 'per-instance']).default('shared');

@@ -347,3 +347,61 @@ describe('coordinator HTTP edge cases', () => {
     }
   });
 });
+
+describe('protected volumes with the coordinator as version authority', () => {
+  test('versions advance monotonically; a restored old copy is detected; only declared volumes of the own workload', async () => {
+    const d = await mkdtemp(join(tmpdir(), 'cloister-e2e-vol-'));
+    const { openProtectedVolume } = await import('../../src/protect/index.js');
+    const { coordinatorVersionAuthority } = await import('../../src/runtime/index.js');
+    const { cp } = await import('node:fs/promises');
+    const platformDir = join(d, 'platform');
+    const p = await loadOrCreatePlatform(platformDir);
+    await writeFile(join(d, 'program.js'), 'v');
+    const m = await measurePath(join(d, 'program.js'));
+    const c = await startCoordinator({ simulation: true, stateDir: join(d, 'state'), platformDir, port: 0, log: quiet });
+    try {
+      const att = await attestCoordinator(c.url, { simulation: true, platformDir, now: new Date(), random });
+      const manifest = JSON.stringify({
+        packages: { app: { simulated: { measurements: [m] } } },
+        workloads: { db: { package: 'app', protectedVolumes: ['data'] }, other: { package: 'app' } },
+      });
+      await call('POST', c.url, '/api/v1/manifest', { manifest }, att.rootCaPem);
+      const act = async (workload: string) =>
+        activate({ coordinatorUrl: c.url, rootCaPem: att.rootCaPem, workload, provider: simulatedProvider({ platform: p, measurement: m }), now: new Date() });
+      const db = await act('db');
+      const authority = (a: typeof db) =>
+        coordinatorVersionAuthority({ coordinatorUrl: c.url, rootCaPem: att.rootCaPem, certificatePem: [a.certificatePem, ...a.chainPem].join(''), keyPem: a.keyPem });
+      const key = new Uint8Array(randomBytes(32));
+      const dir = join(d, 'volume');
+      const v1 = await openProtectedVolume({ dir, key, volumeId: 'data', versions: authority(db) });
+      await v1.writeFile('k', 'one');
+      await v1.commit();
+      await cp(dir, join(d, 'backup'), { recursive: true });
+      await v1.writeFile('k', 'two');
+      assert.equal((await v1.commit()).version, 2);
+      assert.deepEqual(await authority(db).get('data'), { version: 2, hash: v1.state().hash });
+
+      // the operator restores the old copy: the workload refuses to open it
+      await rm(dir, { recursive: true, force: true });
+      await cp(join(d, 'backup'), dir, { recursive: true });
+      await assert.rejects(openProtectedVolume({ dir, key, volumeId: 'data', versions: authority(db) }), (e: unknown) => (e as { code?: string }).code === 'VOLUME_ROLLBACK_DETECTED');
+
+      // a stale writer cannot move the version backwards or sideways
+      await assert.rejects(authority(db).advance('data', 1, { version: 2, hash: 'ab'.repeat(32) }), (e: unknown) => (e as { code?: string }).code === 'VOLUME_AUTHORITY_CONFLICT');
+      // another workload may not touch the volume; undeclared volumes are refused; no certificate, no access
+      const other = await act('other');
+      await assert.rejects(authority(other).get('data'), (e: unknown) => (e as { detail?: { code?: string } }).detail?.code === 'VOLUME_UNKNOWN');
+      await assert.rejects(authority(db).get('nope'), (e: unknown) => (e as { detail?: { code?: string } }).detail?.code === 'VOLUME_UNKNOWN');
+      const anon = await call('GET', c.url, '/api/v1/volumes/data', undefined, att.rootCaPem);
+      assert.equal(anon.status, 401);
+      assert.equal(codeOf(anon), 'INSTANCE_NOT_AUTHENTICATED');
+      // after renewal the old certificate no longer authenticates
+      const renewed = await activate({ coordinatorUrl: c.url, rootCaPem: att.rootCaPem, workload: 'db', instanceId: db.instanceId, provider: simulatedProvider({ platform: p, measurement: m }), now: new Date() });
+      await assert.rejects(authority(db).get('data'), (e: unknown) => (e as { detail?: { code?: string } }).detail?.code === 'INSTANCE_NOT_AUTHENTICATED');
+      assert.equal((await authority(renewed).get('data'))?.version, 2);
+    } finally {
+      await c.close();
+      await rm(d, { recursive: true, force: true });
+    }
+  });
+});

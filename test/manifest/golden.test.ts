@@ -11,7 +11,7 @@ const DEMO = new URL('../../examples/demo/manifest.yaml', import.meta.url);
 // the same file means the canonical form (schema defaults, normalization, JCS) changed, and every
 // deployed manifest hash that clients pinned would stop matching. Update it ONLY together with a
 // deliberate edit of examples/demo/manifest.yaml.
-const DEMO_MANIFEST_HASH = '145b96b5efdce08f6276ce71a8d93318ec26a4302ffcc4fe426672f2d24af3d7';
+const DEMO_MANIFEST_HASH = 'd5f9861fc94ada6a489a55ef1eeecf2d1d02bece39a7def9bdd49ce1e1e44802';
 
 test('golden: the demo manifest hash', () => {
   const m = parseManifest(readFileSync(DEMO, 'utf8'));

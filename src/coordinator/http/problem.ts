@@ -21,6 +21,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   INSTANCE_NOT_AUTHENTICATED: 401,
   RATE_LIMITED: 429,
   STATE_CONCURRENT_UPDATE: 409,
+  VOLUME_UNKNOWN: 404,
+  VOLUME_VERSION_CONFLICT: 409,
 };
 
 const STATUS_BY_CLASS: Readonly<Record<string, number>> = {

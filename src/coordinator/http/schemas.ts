@@ -25,3 +25,10 @@ export const activateBody = z.strictObject({
 });
 
 export const deactivateBody = z.strictObject({ workload: z.string().min(1).max(63), instanceId: z.string().min(1).max(63) });
+
+export const volumeParams = z.strictObject({ volumeId: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,62}$/, 'must be a volume name from the manifest') });
+
+export const advanceVolumeBody = z.strictObject({
+  expectedVersion: z.int().min(0),
+  next: z.strictObject({ version: z.int().min(1), hash: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits') }),
+});

@@ -9,7 +9,7 @@ import type { CoordinatorApi } from '../recovery.js';
 import type { CoordinatorMetrics } from '../metrics.js';
 import { createRateLimiter } from '../rate_limit.js';
 import { problemFor } from './problem.js';
-import { activateBody, attestationQuery, deactivateBody, setManifestBody } from './schemas.js';
+import { activateBody, advanceVolumeBody, attestationQuery, deactivateBody, setManifestBody, volumeParams } from './schemas.js';
 
 export interface ServerOptions {
   readonly coordinator: CoordinatorApi;
@@ -143,14 +143,28 @@ export async function createServer(o: ServerOptions) {
     };
   });
 
+  const peerDer = (req: FastifyRequest): Uint8Array | undefined => {
+    const raw = (req.socket as TLSSocket).getPeerCertificate?.()?.raw;
+    return raw === undefined ? undefined : new Uint8Array(raw);
+  };
+
   app.post('/api/v1/deactivate', async (req, reply: FastifyReply) => {
     const b = parse(deactivateBody, req.body, 'request body');
-    const peer = (req.socket as TLSSocket).getPeerCertificate?.();
-    if (peer === undefined || peer.raw === undefined) {
-      throw new CoordinatorError('INSTANCE_NOT_AUTHENTICATED', 'deactivation needs the instance certificate as TLS client certificate');
-    }
-    await c.deactivate(b.workload, b.instanceId, new X509Certificate(peer.raw).serialNumber);
+    await c.deactivate(b.workload, b.instanceId, peerDer(req));
     return reply.code(200).send({ ok: true, ...sim });
+  });
+
+  app.get('/api/v1/volumes/:volumeId', async (req) => {
+    const { volumeId } = parse(volumeParams, req.params, 'path');
+    const v = await c.volume(peerDer(req), volumeId);
+    return { volumeId, version: v?.version ?? 0, hash: v?.hash ?? null, ...sim };
+  });
+
+  app.post('/api/v1/volumes/:volumeId/advance', async (req) => {
+    const { volumeId } = parse(volumeParams, req.params, 'path');
+    const b = parse(advanceVolumeBody, req.body, 'request body');
+    await c.advanceVolume(peerDer(req), volumeId, b.expectedVersion, b.next);
+    return { volumeId, version: b.next.version, hash: b.next.hash, ...sim };
   });
 
   app.get('/api/v1/crl', async (_req, reply) => reply.type('application/pkix-crl').send(Buffer.from(await c.crl())));

@@ -1,7 +1,7 @@
 import { checkDnsLabel, checkImage } from '../config.js';
 import { K8sError } from '../errors.js';
 import { parseByteQuantity } from '../quantity.js';
-import type { SgxPlugin } from '../sgx_resources.js';
+import { checkSgxPlugin, type SgxPlugin } from '../sgx_resources.js';
 
 /** Everything `cloister k8s install` renders from (the TLS material comes separately). */
 export interface InstallOptions {
@@ -43,6 +43,7 @@ export function checkInstallOptions(o: InstallOptions): InstallOptions {
   if (!/^\d+(Ki|Mi|Gi|Ti)$/.test(o.storageSize)) throw invalid(`storage size '${o.storageSize}' is not like 1Gi`);
   if (o.storageClass !== undefined) checkDnsLabel(o.storageClass, 'storage class');
   if (o.coordinatorRuntimeClass !== undefined) checkDnsLabel(o.coordinatorRuntimeClass, 'coordinator runtime class');
+  checkSgxPlugin(o.sgxPlugin);
   checkDnsLabel(o.snpRuntimeClass, 'SNP runtime class');
   checkDnsLabel(o.tdxRuntimeClass, 'TDX runtime class');
   if (!Number.isInteger(o.webhookReplicas) || o.webhookReplicas < 1 || o.webhookReplicas > 10) throw invalid(`webhook replicas ${o.webhookReplicas}: want 1..10`);

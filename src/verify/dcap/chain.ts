@@ -31,7 +31,7 @@ export function parsePemChain(pem: string | Uint8Array, code: VerifyCode, what: 
   PEM_BLOCK.lastIndex = 0;
   for (let m = PEM_BLOCK.exec(text); m !== null; m = PEM_BLOCK.exec(text)) {
     if (m[1] !== 'CERTIFICATE') continue;
-    const der = new Uint8Array(Buffer.from(m[2]!, 'base64'));
+    const der: Uint8Array = Buffer.from(m[2]!, 'base64');
     out.push(anchorFor(der, anchors)?.cert ?? parseCert(der, code, `${what} certificate #${out.length + 1}`));
   }
   if (out.length === 0) throw new VerifyError(code, `${what}: no PEM certificate found`);

@@ -70,7 +70,9 @@ describe('TCB info shape (hand-written checks)', () => {
     ['v2 component 300', v2Tcb(), (t) => (t.tcbLevels[0].tcb.sgxtcbcomp01svn = 300)],
   ];
   for (const [name, base, edit] of mutations) {
-    it(`rejects: ${name}`, () => assertThrowsCode(() => parseTcbInfo(edited(base, edit)), 'TCB_INFO_INVALID'));
+    it(`rejects: ${name}`, () => {
+      assertThrowsCode(() => parseTcbInfo(edited(base, edit)), 'TCB_INFO_INVALID');
+    });
   }
   it('rejects non-objects and other versions', () => {
     for (const text of ['null', '[]', '"x"', '{"version":4}', '{"version":"3"}', '{']) assertThrowsCode(() => parseTcbInfo(text), 'TCB_INFO_INVALID', text);
@@ -99,7 +101,9 @@ describe('QE identity shape (hand-written checks)', () => {
     ['advisoryIDs object', (q) => (q.tcbLevels[0].advisoryIDs = {})],
   ];
   for (const [name, edit] of mutations) {
-    it(`rejects: ${name}`, () => assertThrowsCode(() => parseQeIdentity(edited(qeId, edit)), 'QE_IDENTITY_INVALID'));
+    it(`rejects: ${name}`, () => {
+      assertThrowsCode(() => parseQeIdentity(edited(qeId, edit)), 'QE_IDENTITY_INVALID');
+    });
   }
 });
 

@@ -1,0 +1,195 @@
+import { randomBytes } from 'node:crypto';
+import type { Command } from 'commander';
+import { parseAllDocuments } from 'yaml';
+import {
+  ANNOTATION_KATA_INITDATA, checkSgxPlugin, decodeInitdataAnnotation, encodeInitdataAnnotation, fetchAttestedManifest, generateWebhookTls, initdataDigest, INSTALL_DEFAULTS,
+  K8sError, kubectlApply, LABEL_WORKLOAD, loadManifestFile, packageTee, parsePod, pollManifest, renderInstall, startWebhook,
+  webhookConfigFactory, workloadInitdata, type LoadedManifest, type Pod,
+} from '../../k8s/index.js';
+import { EXIT, UsageError } from '../exit.js';
+import { readInputFile } from '../io.js';
+import { VERSION } from '../version.js';
+
+/**
+ * `cloister k8s install | webhook | initdata` (docs/kubernetes.md). The commands only wire
+ * flags, files, clock and randomness to src/k8s, which holds the logic.
+ */
+type Run = (fn: () => Promise<number>) => Promise<void>;
+const text = (path: string, what: string): string => Buffer.from(readInputFile(path, what)).toString('utf8');
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+export function registerK8sCommands(program: Command, run: Run): void {
+  const k8s = program.command('k8s').description('Kubernetes: install Cloister, run the admission webhook, compute Kata initdata');
+  k8s
+    .command('install')
+    .description('print the Kubernetes objects for Cloister (namespace, coordinator, RBAC, webhook with generated TLS), or apply them')
+    .option('--namespace <name>', 'namespace', INSTALL_DEFAULTS.namespace)
+    .option('--image <image>', 'image with the cloister command', `cloister/cloister:${VERSION}`)
+    .option('--launcher-image <image>', 'image with /cloister-launcher and cp (default: --image)')
+    .option('--simulation', 'development only: coordinator and webhook accept the simulated TEE')
+    .option('--sgx-plugin <name>', 'SGX device plugin: intel | aks | aks-legacy', INSTALL_DEFAULTS.sgxPlugin)
+    .option('--default-epc <quantity>', 'EPC for SGX pods without a cloister.dev/epc annotation', INSTALL_DEFAULTS.defaultEpc)
+    .option('--snp-runtime-class <name>', 'runtime class of SEV-SNP Kata pods', INSTALL_DEFAULTS.snpRuntimeClass)
+    .option('--tdx-runtime-class <name>', 'runtime class of TDX Kata pods', INSTALL_DEFAULTS.tdxRuntimeClass)
+    .option('--kata-policy <file>', 'Kata agent policy (Rego) for the initdata of confidential-VM pods')
+    .option('--storage-size <size>', "size of the coordinator's state volume", INSTALL_DEFAULTS.storageSize)
+    .option('--storage-class <name>', 'storage class of the state volume (default: the cluster default)')
+    .option('--coordinator-runtime-class <name>', 'run the coordinator in a confidential VM with this runtime class')
+    .option('--webhook-replicas <n>', 'webhook replicas', String(INSTALL_DEFAULTS.webhookReplicas))
+    .option('--apply', 'pipe the objects to `kubectl apply -f -` (your current kubectl context)')
+    .option('--context <name>', 'kubectl context for --apply')
+    .action((f: InstallFlags) => run(() => install(f)));
+
+  k8s
+    .command('webhook')
+    .description('run the mutating admission webhook (HTTPS, AdmissionReview v1 at POST /mutate)')
+    .requiredOption('--tls-cert <file>', 'certificate chain (PEM)')
+    .requiredOption('--tls-key <file>', 'private key (PEM)')
+    .requiredOption('--coordinator <url>', 'coordinator URL injected into pods (and attested, without --manifest)')
+    .option('--manifest <file>', 'manifest file, re-read periodically (default: the attested manifest from --coordinator)')
+    .requiredOption('--launcher-image <image>', 'image with /cloister-launcher and cp')
+    .option('--listen <host:port>', 'address to listen on', '0.0.0.0:8443')
+    .option('--simulation', 'development only: accept workloads of the simulated TEE (and a simulated coordinator)')
+    .option('--sim-platform-key <pem...>', 'trusted simulated platform public key(s) of the coordinator')
+    .option('--sgx-plugin <name>', 'SGX device plugin: intel | aks | aks-legacy', 'intel')
+    .option('--default-epc <quantity>', 'EPC for SGX pods without a cloister.dev/epc annotation', '256Mi')
+    .option('--sgx-node-selector <key=value>', 'node selector for SGX pods (repeatable)', collect)
+    .option('--sgx-toleration <key[=value]:effect>', 'toleration for SGX pods (repeatable)', collect)
+    .option('--cvm-node-selector <key=value>', 'node selector for confidential-VM pods (repeatable)', collect)
+    .option('--cvm-toleration <key[=value]:effect>', 'toleration for confidential-VM pods (repeatable)', collect)
+    .option('--snp-runtime-class <name>', 'runtime class of SEV-SNP pods', 'kata-qemu-snp')
+    .option('--tdx-runtime-class <name>', 'runtime class of TDX pods', 'kata-qemu-tdx')
+    .option('--kata-policy <file>', 'Kata agent policy (Rego) for initdata the webhook builds')
+    .option('--initdata-algorithm <alg>', 'sha256 | sha384 | sha512', 'sha256')
+    .option('--refresh <seconds>', 'manifest re-read interval', '30')
+    .action((f: WebhookFlags) => run(() => webhook(f)));
+
+  k8s
+    .command('initdata')
+    .description("print a confidential-VM pod's initdata digest and the manifest reference values (snp.hostData, tdx.mrConfigId)")
+    .argument('<pod.yaml>', 'a Pod, or a Deployment/StatefulSet/Job (its pod template)')
+    .option('--manifest <file>', 'manifest (for pods without initdata: the hash and the workload package)')
+    .option('--coordinator <url>', 'coordinator URL the webhook injects (for pods without initdata)')
+    .option('--kata-policy <file>', 'the webhook\'s Kata agent policy (for pods without initdata)')
+    .option('--initdata-algorithm <alg>', 'sha256 | sha384 | sha512', 'sha256')
+    .option('--annotation', 'also print the annotation value (base64 of gzip)')
+    .action((file: string, f: InitdataFlags) => run(() => initdata(file, f)));
+}
+
+interface InstallFlags {
+  namespace: string; image: string; launcherImage?: string; simulation?: boolean; sgxPlugin: string; defaultEpc: string;
+  snpRuntimeClass: string; tdxRuntimeClass: string; kataPolicy?: string; storageSize: string; storageClass?: string;
+  coordinatorRuntimeClass?: string; webhookReplicas: string; apply?: boolean; context?: string;
+}
+
+async function install(f: InstallFlags): Promise<number> {
+  const options = {
+    namespace: f.namespace, image: f.image, launcherImage: f.launcherImage ?? f.image, simulation: f.simulation === true,
+    storageSize: f.storageSize, ...(f.storageClass === undefined ? {} : { storageClass: f.storageClass }),
+    ...(f.coordinatorRuntimeClass === undefined ? {} : { coordinatorRuntimeClass: f.coordinatorRuntimeClass }),
+    webhookReplicas: Number(f.webhookReplicas), sgxPlugin: checkSgxPlugin(f.sgxPlugin), defaultEpc: f.defaultEpc,
+    snpRuntimeClass: f.snpRuntimeClass, tdxRuntimeClass: f.tdxRuntimeClass,
+    ...(f.kataPolicy === undefined ? {} : { kataPolicy: text(f.kataPolicy, 'Kata policy') }),
+  };
+  const tls = await generateWebhookTls({ namespace: f.namespace, now: new Date() });
+  const yaml = renderInstall(options, tls);
+  if (f.apply === true) await kubectlApply(yaml, f.context === undefined ? {} : { context: f.context });
+  else process.stdout.write(yaml);
+  return EXIT.OK;
+}
+
+interface WebhookFlags {
+  tlsCert: string; tlsKey: string; coordinator: string; manifest?: string; launcherImage: string; listen: string; simulation?: boolean;
+  simPlatformKey?: string[]; sgxPlugin: string; defaultEpc: string; sgxNodeSelector?: string[]; sgxToleration?: string[];
+  cvmNodeSelector?: string[]; cvmToleration?: string[]; snpRuntimeClass: string; tdxRuntimeClass: string; kataPolicy?: string;
+  initdataAlgorithm: string; refresh: string;
+}
+
+async function webhook(f: WebhookFlags): Promise<number> {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(f.listen);
+  if (m === null) throw new UsageError('USAGE_ERROR', `--listen '${f.listen}' is not HOST:PORT`);
+  const refreshS = Number(f.refresh);
+  if (!(refreshS >= 1 && refreshS <= 3600)) throw new UsageError('USAGE_ERROR', `--refresh '${f.refresh}' is not 1..3600 seconds`);
+  const factory = webhookConfigFactory({
+    ...f, ...(f.kataPolicy === undefined ? {} : { kataPolicy: text(f.kataPolicy, 'Kata policy') }),
+  });
+  const log = (event: Record<string, unknown>, message: string): void => void process.stderr.write(`${JSON.stringify({ ...event, msg: message })}\n`);
+  const keys = f.simPlatformKey?.map((p) => text(p, 'simulated platform key'));
+  const load = (): Promise<LoadedManifest> =>
+    f.manifest !== undefined
+      ? loadManifestFile(f.manifest)
+      : fetchAttestedManifest(f.coordinator, {
+        simulation: f.simulation === true, ...(keys === undefined ? {} : { trustedPlatformKeys: keys }),
+        now: new Date(), random: { bytes: (n) => new Uint8Array(randomBytes(n)) }, timeoutMs: 10_000,
+      });
+  const poller = pollManifest(load, {
+    intervalMs: refreshS * 1000,
+    onChange: (lm) => log({ manifestHash: lm.manifestHash }, 'manifest loaded'),
+    onError: (e) => log({ code: (e as { code?: string }).code, error: (e as Error).message }, 'manifest not loaded'),
+  });
+  await poller.refresh();
+  const server = await startWebhook({
+    config: () => {
+      const lm = poller.current();
+      if (lm === undefined) throw new K8sError('K8S_MANIFEST_UNAVAILABLE', 'the webhook has no manifest yet (create the cloister-manifest ConfigMap, or set the coordinator\'s manifest)');
+      return factory(lm);
+    },
+    tls: { certPem: text(f.tlsCert, 'TLS certificate'), keyPem: text(f.tlsKey, 'TLS key') },
+    host: (m[1] ?? m[2])!, port: Number(m[3]), log,
+  });
+  log({ url: server.url, simulation: f.simulation === true }, 'webhook listening');
+  await new Promise<void>((resolve) => {
+    const stop = (): void => void server.close().then(() => resolve());
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  poller.stop();
+  return EXIT.OK;
+}
+
+interface InitdataFlags { manifest?: string; coordinator?: string; kataPolicy?: string; initdataAlgorithm: string; annotation?: boolean }
+
+async function initdata(file: string, f: InitdataFlags): Promise<number> {
+  const pod = podFromFile(file);
+  const workload = pod.metadata?.labels?.[LABEL_WORKLOAD];
+  const lm = f.manifest === undefined ? undefined : await loadManifestFile(f.manifest);
+  let toml: string | Uint8Array;
+  let source: string;
+  const existing = pod.metadata?.annotations?.[ANNOTATION_KATA_INITDATA];
+  if (existing !== undefined) {
+    toml = decodeInitdataAnnotation(existing);
+    source = `the pod's ${ANNOTATION_KATA_INITDATA} annotation`;
+  } else {
+    if (workload === undefined || lm === undefined || f.coordinator === undefined || f.kataPolicy === undefined) {
+      throw new UsageError('USAGE_ERROR', `the pod has no initdata annotation: give it the ${LABEL_WORKLOAD} label and --manifest, --coordinator and --kata-policy (as the webhook has)`);
+    }
+    const factory = webhookConfigFactory({ coordinator: f.coordinator, launcherImage: 'unused', kataPolicy: text(f.kataPolicy, 'Kata policy'), initdataAlgorithm: f.initdataAlgorithm });
+    toml = workloadInitdata(factory(lm), workload);
+    source = `built as the webhook builds it for workload '${workload}'`;
+  }
+  const d = initdataDigest(toml);
+  const bytes = typeof toml === 'string' ? Buffer.byteLength(toml) : toml.length;
+  const pkgName = workload !== undefined && lm?.manifest.workloads[workload] !== undefined ? lm.manifest.workloads[workload].package : undefined;
+  const tee = pkgName === undefined ? undefined : packageTee(lm!.manifest.packages[pkgName]!);
+  if (tee === 'sgx' || tee === 'simulated') throw new UsageError('USAGE_ERROR', `workload '${workload}' uses package '${pkgName}' (${tee}), not a confidential VM: initdata does not apply`);
+  const out = [`# initdata ${source}: ${bytes} bytes, algorithm ${d.algorithm}`, `# ${d.algorithm}: ${d.digest}`, '# manifest reference values (keep your measurements / mrtd in the package):', 'packages:', `  ${pkgName ?? 'PACKAGE'}:`];
+  if (tee === undefined || tee === 'snp') out.push('    snp:', `      hostData: ["${d.snpHostData}"]`);
+  if (tee === undefined || tee === 'tdx') out.push('    tdx:', `      mrConfigId: ["${d.tdxMrConfigId}"]`);
+  if (f.annotation === true) out.push(`# ${ANNOTATION_KATA_INITDATA}: ${existing ?? encodeInitdataAnnotation(toml)}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+  return EXIT.OK;
+}
+
+/** The pod in a YAML file: a Pod, or the pod template of a workload object (first match). */
+function podFromFile(file: string): Pod {
+  const docs = parseAllDocuments(text(file, 'pod file'));
+  for (const doc of Array.isArray(docs) ? docs : [docs]) {
+    if (doc.errors.length > 0) throw new UsageError('USAGE_ERROR', `${file}: not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
+    const obj = doc.toJS({ maxAliasCount: 100 }) as { kind?: string; spec?: { template?: unknown; jobTemplate?: { spec?: { template?: unknown } } } } | null;
+    if (obj === null || typeof obj !== 'object') continue;
+    if (obj.kind === 'Pod') return parsePod(obj);
+    const template = obj.spec?.template ?? obj.spec?.jobTemplate?.spec?.template;
+    if (template !== undefined) return parsePod(template);
+  }
+  throw new UsageError('USAGE_ERROR', `${file}: no Pod or pod template found`);
+}
