@@ -29,7 +29,7 @@ export function bigManifest(workloads: number, measurement: string): string {
     };
   }
   return JSON.stringify({
-    packages: { app: { simulated: { measurements: [measurement] } }, db: { simulated: { measurements: [measurement, 'ab'.repeat(48)] } } },
+    packages: { app: { simulated: { measurements: [measurement] } }, db: { simulated: { measurements: [measurement, measurement === 'ab'.repeat(48) ? 'cd'.repeat(48) : 'ab'.repeat(48)] } } },
     workloads: w,
     secrets: {
       dataKey: { type: 'symmetric-key', size: 256 },

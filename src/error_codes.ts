@@ -19,6 +19,7 @@ import { LAUNCH_CODES } from './runtime/launch/index.js';
 import { AUDIT_CODES } from './audit/index.js';
 import { RECOVERY_CODES } from './recovery/index.js';
 import { GOVERNANCE_CODES } from './governance/index.js';
+import { K8S_CODES } from './k8s/index.js';
 
 /**
  * Every stable error code, grouped as documented in docs/errors.md (generated from this list
@@ -52,4 +53,5 @@ export const CODE_GROUPS: readonly CodeGroup[] = [
   { title: 'Audit log', errorClass: 'AuditError', table: AUDIT_CODES },
   { title: 'Recovery (secret sharing)', errorClass: 'RecoveryError', table: RECOVERY_CODES },
   { title: 'Governance (users, roles, approvals)', errorClass: 'GovernanceError', table: GOVERNANCE_CODES },
+  { title: 'Kubernetes (install, admission webhook, initdata)', errorClass: 'K8sError', table: K8S_CODES },
 ];

@@ -116,6 +116,13 @@ export function readSmallInt(buf: Uint8Array, node: DerNode): number {
   return v;
 }
 
+/** Two ASCII digits at p as a number, or a large negative number when either is not a digit. */
+function twoDigits(buf: Uint8Array, p: number): number {
+  const a = buf[p]! - 48;
+  const b = buf[p + 1]! - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -10000;
+}
+
 /** UTCTime or GeneralizedTime (the forms X.509 uses: seconds, trailing Z). */
 export function readTime(buf: Uint8Array, node: DerNode): Date {
   // Digits are read in place (no string, no regex): certificates and CRLs carry several times
@@ -124,24 +131,12 @@ export function readTime(buf: Uint8Array, node: DerNode): Date {
   const n = node.end - node.contentStart;
   const utc = node.tag === DER_TAG.UTC_TIME && n === 13;
   if ((utc || (node.tag === DER_TAG.GENERALIZED_TIME && n === 15)) && buf[node.end - 1] === 0x5a /* Z */) {
-    let p = node.contentStart;
-    let ok = true;
-    const two = (): number => {
-      const a = buf[p]! - 48;
-      const b = buf[p + 1]! - 48;
-      p += 2;
-      if (a < 0 || a > 9 || b < 0 || b > 9) ok = false;
-      return a * 10 + b;
-    };
-    let year = two();
-    if (utc) year = year >= 50 ? 1900 + year : 2000 + year;
-    else year = year * 100 + two();
-    const month = two();
-    const day = two();
-    const hour = two();
-    const minute = two();
-    const second = two();
-    if (ok) return new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+    const p = node.contentStart;
+    const y = utc ? 0 : 2; // GeneralizedTime has two more year digits
+    const yy = twoDigits(buf, p) * (utc ? 1 : 100) + (utc ? 0 : twoDigits(buf, p + 2));
+    const year = utc ? (yy >= 50 ? 1900 + yy : 2000 + yy) : yy;
+    const f = [twoDigits(buf, p + y + 2), twoDigits(buf, p + y + 4), twoDigits(buf, p + y + 6), twoDigits(buf, p + y + 8), twoDigits(buf, p + y + 10)] as const;
+    if (yy >= 0 && f[0] >= 0 && f[1] >= 0 && f[2] >= 0 && f[3] >= 0 && f[4] >= 0) return new Date(Date.UTC(year, f[0] - 1, f[1], f[2], f[3], f[4]));
   }
   const s = Buffer.from(content(buf, node)).toString('latin1');
   return fail(`unsupported time '${s}'`, node.start);

@@ -12,10 +12,10 @@ export {
 export { parseByteQuantity, bytesToMiB } from './quantity.js';
 export { SGX_PLUGINS, SGX_PLUGIN_PROFILES, checkSgxPlugin, sgxResourceLimits, type SgxPlugin } from './sgx_resources.js';
 export {
-  renderInitdata, initdataDigest, bindDigest, encodeInitdataAnnotation, decodeInitdataAnnotation, readInitdataHeader,
+  renderInitdata, initdataDigest, bindDigest, checkAlgorithm as checkInitdataAlgorithm, encodeInitdataAnnotation, decodeInitdataAnnotation, readInitdataHeader,
   INITDATA_ALGORITHMS, SNP_HOST_DATA_SIZE, TDX_MR_CONFIG_ID_SIZE, type InitdataAlgorithm, type InitdataDigest,
 } from './initdata.js';
-export { workloadInitdata, CLOISTER_INITDATA_KEY } from './workload_initdata.js';
+export { workloadInitdata, CLOISTER_INITDATA_KEY, type InitdataSettings } from './workload_initdata.js';
 export { diffJson, jsonEqual, type JsonPatchOp } from './json_patch.js';
 export { parsePod, type Pod, type Container } from './pod_shape.js';
 export { mutatePod, packageTee, type ConfigSource, type MutationResult, type PackageTee } from './pod_mutation.js';

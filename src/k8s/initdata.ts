@@ -109,7 +109,7 @@ export function readInitdataHeader(bytes: Uint8Array): { version: string; algori
   return { version: fields.version, algorithm: checkAlgorithm(fields.algorithm ?? '(missing)') };
 }
 
-function checkAlgorithm(a: string): InitdataAlgorithm {
+export function checkAlgorithm(a: string): InitdataAlgorithm {
   if (!(INITDATA_ALGORITHMS as readonly string[]).includes(a)) {
     throw new K8sError('K8S_INITDATA_INVALID', `initdata algorithm: got '${a}', want one of ${INITDATA_ALGORITHMS.join(', ')}`);
   }

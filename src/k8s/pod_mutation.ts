@@ -29,6 +29,9 @@ export interface MutationResult {
 /** A configuration, or a getter that throws K8sError while none is available (manifest not loaded). */
 export type ConfigSource = WebhookConfig | (() => WebhookConfig);
 
+/** the single-executable launcher is ~100 MiB (docs/launcher.md) */
+const LAUNCHER_VOLUME_SIZE = '256Mi';
+
 /** launcher provider (`cloister run --tee`) per package TEE (runtime/launch/config.ts TEE_CHOICES) */
 const LAUNCHER_TEE: Readonly<Record<PackageTee, string>> = { sgx: 'gramine', snp: 'tsm', tdx: 'tsm', simulated: 'simulated' };
 
@@ -70,8 +73,9 @@ export function mutatePod(input: unknown, source: ConfigSource): MutationResult 
   ]);
   mountLauncher(container, true);
   // Kata shares a plain emptyDir with the host (virtio-fs): the host could swap the launcher.
-  // A memory-backed emptyDir lives in guest RAM. Other pods keep the node's disk.
-  addLauncherVolume(pod, tee === 'snp' || tee === 'tdx' ? { medium: 'Memory' } : {});
+  // A memory-backed emptyDir lives in guest RAM (the ~100 MiB launcher counts as pod memory).
+  // Other pods keep the node's disk.
+  addLauncherVolume(pod, tee === 'snp' || tee === 'tdx' ? { medium: 'Memory', sizeLimit: LAUNCHER_VOLUME_SIZE } : {});
   addInitContainer(pod, cfg.launcherImage);
 
   let epcBytes: bigint | undefined;
@@ -133,7 +137,8 @@ function addInitContainer(pod: Pod, image: string): void {
     image,
     command: ['cp', LAUNCHER_IMAGE_PATH, LAUNCHER_PATH],
     volumeMounts: [{ name: LAUNCHER_VOLUME, mountPath: LAUNCHER_DIR, readOnly: false }],
-    resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } },
+    // tmpfs pages written by cp are charged to this container: room for the whole launcher
+    resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: LAUNCHER_VOLUME_SIZE } },
     securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
   };
   const others = (pod.spec.initContainers ?? []).filter((c) => c.name !== LAUNCHER_INIT_CONTAINER);

@@ -26,6 +26,8 @@ import { StoreError } from './errors.js';
  */
 export type EtcdFailure = 'not-sent' | 'not-applied' | 'lost' | 'rejected' | 'closed';
 
+const PRE_SEND_PHASES = ['waiting for name resolution', 'waiting for metadata filters', 'Waiting for LB pick'];
+
 export function classifyEtcdError(e: unknown): EtcdFailure {
   if (e instanceof ClientClosedError) return 'closed';
   // etcd3's per-member circuit breaker refused to call a member that kept failing.
@@ -39,9 +41,10 @@ export function classifyEtcdError(e: unknown): EtcdFailure {
     return 'lost';
   }
   if (e instanceof GRPCDeadlineExceededError) {
-    // grpc-js 1.14 load-balancing-call.js: the deadline passed while the call still waited
-    // for a connection, so nothing was sent. Any other wording is treated as sent.
-    return msg.includes('Waiting for LB pick') ? 'not-sent' : 'lost';
+    // grpc-js 1.14 resolving-call.js / load-balancing-call.js name the phase the call was in
+    // when its deadline passed; these three come before anything is written to a connection.
+    // Any other wording is treated as sent.
+    return PRE_SEND_PHASES.some((p) => msg.includes(p)) ? 'not-sent' : 'lost';
   }
   if (e instanceof GRPCResourceExhastedError) return msg.includes('etcdserver: too many requests') ? 'not-applied' : 'rejected';
   if (e instanceof GRPCCancelledError || e instanceof GRPCInternalError || e instanceof GRPCUnknownError || e instanceof GRPCAbortedError) return 'lost';
@@ -94,12 +97,14 @@ export async function callEtcd<T>(
       }
       served = true;
     }
-    const left = deadline - Date.now();
-    if (left <= 0) {
-      if (served) throw new StoreError('STORE_ETCD_TIMEOUT', `etcd ${op.name}: no answer within ${ctx.timeoutMs} ms after ${attempts} attempts (last error: ${describe(error)})`, { cause: error, detail });
-      throw new StoreError('STORE_ETCD_UNAVAILABLE', `etcd ${op.name}: no member of ${ctx.endpoints.join(',')} served it within ${ctx.timeoutMs} ms (last error: ${describe(error)})`, { cause: error, detail });
-    }
     // Short backoff: a killed member fails fast, and the client picks another one next time.
-    await sleep(Math.min(left, 20 * 2 ** Math.min(attempts, 4)));
+    // No attempt starts at or past the deadline (it could only fail, and say less).
+    const pause = 20 * 2 ** Math.min(attempts, 4);
+    if (deadline - Date.now() > pause) {
+      await sleep(pause);
+      continue;
+    }
+    if (served) throw new StoreError('STORE_ETCD_TIMEOUT', `etcd ${op.name}: no answer within ${ctx.timeoutMs} ms after ${attempts} attempts (last error: ${describe(error)})`, { cause: error, detail });
+    throw new StoreError('STORE_ETCD_UNAVAILABLE', `etcd ${op.name}: no member of ${ctx.endpoints.join(',')} served it within ${ctx.timeoutMs} ms (last error: ${describe(error)})`, { cause: error, detail });
   }
 }

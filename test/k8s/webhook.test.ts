@@ -146,7 +146,7 @@ describe('webhook over HTTPS', () => {
     const { pod: p } = await mutated(pod({ workload: 'db' }));
     assert.equal(p.spec.runtimeClassName, 'kata-qemu-snp');
     assert.deepEqual(p.spec.tolerations, [{ key: 'kata', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]);
-    assert.deepEqual(p.spec.volumes, [{ name: 'cloister-launcher', emptyDir: { medium: 'Memory' } }]);
+    assert.deepEqual(p.spec.volumes, [{ name: 'cloister-launcher', emptyDir: { medium: 'Memory', sizeLimit: '256Mi' } }]);
     assert.equal(env(p.spec.containers[0]).CLOISTER_TEE, 'tsm');
     assert.equal(p.spec.containers[0].resources, undefined, 'no SGX resources for a VM');
     const toml = decodeInitdataAnnotation(p.metadata.annotations['io.katacontainers.config.hypervisor.cc_init_data']);

@@ -21,6 +21,7 @@ import { assertRejectsCode } from '../support/assert_code.js';
 const CASES: Array<[string, unknown, EtcdFailure]> = [
   ['connection refused', new GRPCUnavailableError('14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1.'), 'not-sent'],
   ['deadline while waiting for a connection', new GRPCDeadlineExceededError('4 DEADLINE_EXCEEDED: Deadline exceeded after 1.002s,name resolution: 0.001s,Waiting for LB pick'), 'not-sent'],
+  ['deadline before name resolution', new GRPCDeadlineExceededError('4 DEADLINE_EXCEEDED: Deadline exceeded after 0.001s,waiting for name resolution'), 'not-sent'],
   ['open circuit breaker', new BrokenCircuitError(), 'not-sent'],
   ['etcd: no leader', new GRPCUnavailableError('14 UNAVAILABLE: etcdserver: no leader'), 'not-applied'],
   ['etcd: too many requests', new GRPCResourceExhastedError('8 RESOURCE_EXHAUSTED: etcdserver: too many requests'), 'not-applied'],

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { parseAllDocuments } from 'yaml';
 import {
-  ANNOTATION_KATA_INITDATA, checkSgxPlugin, decodeInitdataAnnotation, encodeInitdataAnnotation, fetchAttestedManifest, generateWebhookTls, initdataDigest, INSTALL_DEFAULTS,
+  ANNOTATION_KATA_INITDATA, checkCoordinatorUrl, checkInitdataAlgorithm, checkSgxPlugin, decodeInitdataAnnotation, encodeInitdataAnnotation, fetchAttestedManifest, generateWebhookTls, initdataDigest, INSTALL_DEFAULTS,
   K8sError, kubectlApply, LABEL_WORKLOAD, loadManifestFile, packageTee, parsePod, pollManifest, renderInstall, startWebhook,
   webhookConfigFactory, workloadInitdata, type LoadedManifest, type Pod,
 } from '../../k8s/index.js';
@@ -68,7 +68,7 @@ export function registerK8sCommands(program: Command, run: Run): void {
     .command('initdata')
     .description("print a confidential-VM pod's initdata digest and the manifest reference values (snp.hostData, tdx.mrConfigId)")
     .argument('<pod.yaml>', 'a Pod, or a Deployment/StatefulSet/Job (its pod template)')
-    .option('--manifest <file>', 'manifest (for pods without initdata: the hash and the workload package)')
+    .option('--manifest <file>', 'manifest: names the workload\'s package in the printed snippet')
     .option('--coordinator <url>', 'coordinator URL the webhook injects (for pods without initdata)')
     .option('--kata-policy <file>', 'the webhook\'s Kata agent policy (for pods without initdata)')
     .option('--initdata-algorithm <alg>', 'sha256 | sha384 | sha512', 'sha256')
@@ -160,11 +160,11 @@ async function initdata(file: string, f: InitdataFlags): Promise<number> {
     toml = decodeInitdataAnnotation(existing);
     source = `the pod's ${ANNOTATION_KATA_INITDATA} annotation`;
   } else {
-    if (workload === undefined || lm === undefined || f.coordinator === undefined || f.kataPolicy === undefined) {
-      throw new UsageError('USAGE_ERROR', `the pod has no initdata annotation: give it the ${LABEL_WORKLOAD} label and --manifest, --coordinator and --kata-policy (as the webhook has)`);
+    if (workload === undefined || f.coordinator === undefined || f.kataPolicy === undefined) {
+      throw new UsageError('USAGE_ERROR', `the pod has no initdata annotation: give it the ${LABEL_WORKLOAD} label, and --coordinator and --kata-policy (as the webhook has)`);
     }
-    const factory = webhookConfigFactory({ coordinator: f.coordinator, launcherImage: 'unused', kataPolicy: text(f.kataPolicy, 'Kata policy'), initdataAlgorithm: f.initdataAlgorithm });
-    toml = workloadInitdata(factory(lm), workload);
+    const cvm = { policy: text(f.kataPolicy, 'Kata policy'), initdataAlgorithm: checkInitdataAlgorithm(f.initdataAlgorithm) };
+    toml = workloadInitdata({ coordinatorUrl: checkCoordinatorUrl(f.coordinator), cvm }, workload);
     source = `built as the webhook builds it for workload '${workload}'`;
   }
   const d = initdataDigest(toml);

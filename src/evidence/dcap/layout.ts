@@ -28,23 +28,52 @@ interface Field {
  * Field lists per (layout, what), built once: parsing a quote reads ~40 fields, and walking
  * Object.entries and building every label string on each parse cost more than the reads.
  */
-const compiled = new WeakMap<object, Map<string, readonly Field[]>>();
+interface Compiled {
+  readonly fields: readonly Field[];
+  /** total wire size of the layout */
+  readonly size: number;
+}
 
-function fieldsOf(layout: object, what: string): readonly Field[] {
+const compiled = new WeakMap<object, Map<string, Compiled>>();
+
+function compile(layout: object, what: string): Compiled {
   let byWhat = compiled.get(layout);
   if (byWhat === undefined) compiled.set(layout, (byWhat = new Map()));
-  let fields = byWhat.get(what);
-  if (fields === undefined) {
-    fields = (Object.entries(layout) as Array<[string, FieldKind]>).map(([name, kind]) => ({ name, kind, label: `${what}.${name}` }));
-    byWhat.set(what, fields);
+  let c = byWhat.get(what);
+  if (c === undefined) {
+    const fields = (Object.entries(layout) as Array<[string, FieldKind]>).map(([name, kind]) => ({ name, kind, label: `${what}.${name}` }));
+    c = { fields, size: layoutSize(layout as Layout<unknown>) };
+    byWhat.set(what, c);
   }
-  return fields;
+  return c;
 }
 
 /** Reads every field of `layout` in order; byte fields are views into the reader's buffer. */
 export function readLayout<T>(r: ByteReader, layout: Layout<T>, what: string): T {
+  const c = compile(layout, what);
   const out: Record<string, number | Uint8Array> = {};
-  for (const f of fieldsOf(layout, what)) {
+  // When the whole layout fits, one bounds check covers every field (little-endian reads as
+  // in ByteReader); otherwise the field-by-field path below names the field that overran.
+  const whole = r.tryTake(c.size);
+  if (whole !== undefined) {
+    const b = whole.buf;
+    let p = whole.start;
+    for (const f of c.fields) {
+      const kind = f.kind;
+      if (kind === 'u16') {
+        out[f.name] = b[p]! | (b[p + 1]! << 8);
+        p += 2;
+      } else if (kind === 'u32') {
+        out[f.name] = (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+        p += 4;
+      } else {
+        out[f.name] = b.subarray(p, p + kind);
+        p += kind;
+      }
+    }
+    return out as T;
+  }
+  for (const f of c.fields) {
     const kind = f.kind;
     out[f.name] = kind === 'u16' ? r.u16(f.label) : kind === 'u32' ? r.u32(f.label) : r.bytes(kind, f.label);
   }

@@ -62,6 +62,18 @@ export class ByteReader {
     return (this.buf[p]! | (this.buf[p + 1]! << 8) | (this.buf[p + 2]! << 16) | (this.buf[p + 3]! << 24)) >>> 0;
   }
 
+  /**
+   * Fast path for fixed layouts: when n bytes remain, advances past them and returns their
+   * absolute start offset and the underlying buffer; otherwise returns undefined and moves
+   * nothing (the caller then reads field by field, which reports the exact field that overran).
+   */
+  tryTake(n: number): { readonly buf: Uint8Array; readonly start: number } | undefined {
+    if (n > this.end - this.pos) return undefined;
+    const start = this.pos;
+    this.pos += n;
+    return { buf: this.buf, start };
+  }
+
   /** The next n bytes as a view; `code` overrides the overrun code (a length field of the quote said n). */
   bytes(n: number, what: string, code: OverrunCode = this.overrun): Uint8Array {
     this.need(n, what, code);

@@ -31,6 +31,8 @@ export async function loadManifestFile(path: string): Promise<LoadedManifest> {
 export interface AttestedManifestOptions {
   readonly simulation: boolean;
   readonly trustedPlatformKeys?: readonly string[];
+  /** the local simulated platform directory (simulation mode; default as the launcher's) */
+  readonly platformDir?: string;
   readonly expectedManifestHash?: string;
   readonly now: Date;
   readonly random: Random;
@@ -43,6 +45,7 @@ export async function fetchAttestedManifest(coordinatorUrl: string, o: AttestedM
       simulation: o.simulation,
       ...(o.trustedPlatformKeys === undefined ? {} : { trustedPlatformKeys: o.trustedPlatformKeys }),
       ...(o.expectedManifestHash === undefined ? {} : { expectedManifestHash: o.expectedManifestHash }),
+      ...(o.platformDir === undefined ? {} : { platformDir: o.platformDir }),
       now: o.now,
       random: o.random,
       timeoutMs: o.timeoutMs,

@@ -20,8 +20,8 @@ export interface ParsedCrl {
   readonly nextUpdate: Date;
   /** serial magnitudes, lowercase hex (see cert.ts integerHex); built on first access */
   readonly revoked: ReadonlySet<string>;
-  /** true when the CRL lists the serial magnitude `serial` (bytes, leading zeros dropped) */
-  lists(serial: Uint8Array): boolean;
+  /** true when the CRL lists the serial magnitude `serial` (bytes, leading zeros dropped; `hex` = its lowercase hex when known) */
+  lists(serial: Uint8Array, hex?: string): boolean;
 }
 
 /**
@@ -50,9 +50,9 @@ class LazyCrl implements ParsedCrl {
     return this.index;
   }
 
-  lists(serial: Uint8Array): boolean {
+  lists(serial: Uint8Array, hex?: string): boolean {
     if (this.index === undefined && ++this.lookups > 2) this.index = this.buildIndex();
-    if (this.index !== undefined) return this.index.has(toHex(serial));
+    if (this.index !== undefined) return this.index.has(hex ?? toHex(serial));
     const d = this.der;
     for (let i = 0; i < this.spans.length; i += 2) {
       const start = this.spans[i]!;
@@ -158,7 +158,7 @@ export function checkCrlTime(crl: ParsedCrl, now: Date, what: string): void {
 }
 
 export function checkNotRevoked(crl: ParsedCrl, cert: ParsedCert, what: string): void {
-  if (crl.lists(cert.serialBytes)) {
+  if (crl.lists(cert.serialBytes, cert.serial)) {
     throw new VerifyError('CRL_REVOKED', `${what} revocation check: serial ${cert.serial} is listed by the CRL of '${commonName(crl.issuer) ?? '?'}'`, {
       detail: { serial: cert.serial },
     });

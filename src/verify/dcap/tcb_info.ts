@@ -115,8 +115,16 @@ function levelV2(v: unknown, path: string): TcbLevel {
   return { sgxComponents, pcesvn, tcbDate: f.tcbDate, tcbStatus: f.tcbStatus, advisoryIds: f.advisoryIds };
 }
 
+/** 16 `{ svn }` objects. Valid items take a fast path; the first bad one is reported with its path. */
 function components(v: unknown, path: string): number[] {
-  return SHAPE.array(v, path, { length: 16 }).map((c, i) => SHAPE.int(SHAPE.object(c, `${path}.${i}`)['svn'], `${path}.${i}.svn`, 0, 255));
+  const a = SHAPE.array(v, path, { length: 16 });
+  const out: number[] = new Array<number>(16);
+  for (let i = 0; i < 16; i++) {
+    const c = a[i];
+    const svn = typeof c === 'object' && c !== null && !Array.isArray(c) ? (c as Json)['svn'] : undefined;
+    out[i] = typeof svn === 'number' && Number.isInteger(svn) && svn >= 0 && svn <= 255 ? svn : SHAPE.int(SHAPE.object(c, `${path}.${i}`)['svn'], `${path}.${i}.svn`, 0, 255);
+  }
+  return out;
 }
 
 function levelV3(v: unknown, path: string, id: 'SGX' | 'TDX'): TcbLevel {

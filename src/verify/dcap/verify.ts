@@ -8,7 +8,7 @@ import { trustAnchors, type TrustAnchor } from './anchors.js';
 import { checkCollateralTimes, prepareCollateralWith, type PreparedCollateral } from './collateral.js';
 import { KeyCache } from './keys.js';
 import { PckChainVerifier } from './pck_chain.js';
-import { matchQeIdentity, verifyQeReportBinding, verifyQeReportSignature } from './qe_report.js';
+import { BindingDigests, matchQeIdentity, verifyQeReportBinding, verifyQeReportSignature } from './qe_report.js';
 import { verifyQuoteSignature } from './quote_signature.js';
 import { matchTcbLevel, matchTdxModule } from './tcb_level.js';
 import { convergeStatus, unionAdvisories } from './tcb_status.js';
@@ -50,7 +50,7 @@ export function createDcapVerifier(o: { trustRoots?: readonly X509Certificate[] 
   const anchors = trustAnchors(o.trustRoots);
   const caKeys = new KeyCache(256);
   const chains = new PckChainVerifier(anchors, caKeys);
-  const state: VerifierState = { anchors, chains, attestationKeys: new KeyCache() };
+  const state: VerifierState = { anchors, chains, attestationKeys: new KeyCache(), bindings: new BindingDigests() };
   const prepare = (bundle: CollateralBundle) => prepareCollateralWith(bundle, { anchors, caKeys });
   return {
     prepare,
@@ -65,6 +65,7 @@ interface VerifierState {
   readonly anchors: readonly TrustAnchor[];
   readonly chains: PckChainVerifier;
   readonly attestationKeys: KeyCache;
+  readonly bindings: BindingDigests;
 }
 
 /** One-shot verification (no caching across calls). */
@@ -78,7 +79,7 @@ function verifyWith(quote: DcapQuote, p: PreparedCollateral, o: { now: Date; req
   if (pem === undefined) throw new VerifyError('PCK_CHAIN_MISSING', 'PCK chain check: the quote carries no PCK certificate chain (certification data type 5)');
   const pck = state.chains.verify(pem, p, { now: o.now, requireCrls: o.requireCrls, warnings });
   verifyQeReportSignature(quote, pck.leafKey);
-  verifyQeReportBinding(quote);
+  verifyQeReportBinding(quote, state.bindings);
   verifyQuoteSignature(quote, state.attestationKeys);
 
   checkCollateralTimes(p, { now: o.now, anchors: state.anchors, requireCrls: o.requireCrls, warnings });

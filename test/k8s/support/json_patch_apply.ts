@@ -15,7 +15,7 @@ export function applyPatch<T>(doc: T, ops: readonly JsonPatchOp[]): T {
     }
     let parent = root as Record<string, unknown> | unknown[];
     for (const k of keys.slice(0, -1)) {
-      const next = Array.isArray(parent) ? parent[Number(k)] : parent[k];
+      const next = Array.isArray(parent) ? parent[Number(k)] : Object.hasOwn(parent, k) ? parent[k] : undefined;
       if (typeof next !== 'object' || next === null) throw new Error(`path ${op.path}: '${k}' does not exist`);
       parent = next as Record<string, unknown> | unknown[];
     }
@@ -29,7 +29,8 @@ export function applyPatch<T>(doc: T, ops: readonly JsonPatchOp[]): T {
     } else {
       if (op.op !== 'add' && !Object.hasOwn(parent, last)) throw new Error(`path ${op.path}: '${last}' does not exist`);
       if (op.op === 'remove') delete parent[last];
-      else parent[last] = structuredClone(op.value);
+      // defineProperty: a '__proto__' key is data, never the prototype
+      else Object.defineProperty(parent, last, { value: structuredClone(op.value), enumerable: true, writable: true, configurable: true });
     }
   }
   return root as T;
