@@ -127,7 +127,7 @@ export function dcapFloor(c: BenchCase): Floor {
     'TCB signing cert': p256Jwk(certPoint(tcbSigner!)),
     ...(sameSigner ? {} : { 'QE identity signing cert': p256Jwk(certPoint(qeSigner!)) }),
     'PCK leaf': p256Jwk(certPoint(leaf!)),
-    'attestation key': p256Jwk(quote.signatureData.attestationKey),
+    attestation: p256Jwk(quote.signatureData.attestationKey),
   };
   const raw = (what: string, key: string, data: Uint8Array, sig: Uint8Array): ColdItem => ({ what, key, data, sig, dsaEncoding: 'ieee-p1363' });
   const items: ColdItem[] = [
@@ -143,7 +143,7 @@ export function dcapFloor(c: BenchCase): Floor {
   if (rootCrl !== undefined) items.push(certItem('root CA CRL (by root)', rootCrl, 'root'));
   if (pckCrl !== undefined) items.push(certItem('PCK CRL (by PCK CA)', pckCrl, 'PCK CA'));
   items.push(raw('QE report (by PCK leaf)', 'PCK leaf', qe.qeReportBytes, qe.qeReportSignature));
-  items.push(raw('quote (by attestation key)', 'attestation key', quote.signedBytes, quote.signatureData.signature));
+  items.push(raw('quote (by attestation key)', 'attestation', quote.signedBytes, quote.signatureData.signature));
   const names = Object.keys(jwks);
   const cold = () => {
     const keys: Record<string, KeyObject> = { root: rootKey };

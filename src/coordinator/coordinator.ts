@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock, Random } from '../common/clock.js';
-import { manifestHash as hashManifest, parseManifest } from '../manifest/index.js';
+import { epcBytes, manifestHash as hashManifest, parseManifest } from '../manifest/index.js';
 import type { Store } from '../store/index.js';
 import type { EvidenceProvider } from '../tee/index.js';
 import { coordinatorReportData } from '../verify/index.js';
@@ -72,9 +72,14 @@ export async function createCoordinator(deps: CoordinatorDeps) {
   const reportState = () => {
     deps.metrics.state.reset();
     deps.metrics.state.set({ state: state() }, 1);
+    deps.metrics.epcRequestBytes.reset();
+    for (const [name, w] of Object.entries(active?.manifest.workloads ?? {})) {
+      if (w.epcSize !== undefined) deps.metrics.epcRequestBytes.set({ workload: name }, Number(epcBytes(w.epcSize)));
+    }
   };
   deps.metrics.simulation.set(deps.simulation ? 1 : 0);
   reportState();
+  for (const e of await deps.store.list('instances/')) deps.metrics.activeInstances.inc({ workload: e.key.split('/')[1]! });
 
   async function volumeAccess(peerDer: Uint8Array | undefined, volumeId: string) {
     const m = active;
@@ -128,6 +133,7 @@ export async function createCoordinator(deps: CoordinatorDeps) {
       try {
         const r = await activate({ store: deps.store, clock: deps.clock, random: deps.random, nonces, verifier: deps.verifier, slots }, m, req);
         deps.metrics.activations.inc({ workload: req.workload, result: 'ok' });
+        if (!r.renewed) deps.metrics.activeInstances.inc({ workload: r.workload });
         deps.metrics.activationSeconds.observe({ result: 'ok' }, Number(process.hrtime.bigint() - started) / 1e9);
         deps.log.info({ workload: r.workload, instanceId: r.instanceId, tee: r.claims.tee, renewed: r.renewed }, 'workload activated');
         return r;
@@ -158,6 +164,7 @@ export async function createCoordinator(deps: CoordinatorDeps) {
         delete: [KEY.instance(workload, instanceId)],
       });
       if (!res.ok) throw new CoordinatorError('STATE_CONCURRENT_UPDATE', 'the instance changed while deactivating; retry');
+      deps.metrics.activeInstances.dec({ workload });
       deps.log.info({ workload, instanceId }, 'instance deactivated, certificate revoked');
     },
 

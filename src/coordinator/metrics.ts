@@ -8,6 +8,7 @@ export interface CoordinatorMetrics {
   readonly activeInstances: Gauge<'workload'>;
   readonly state: Gauge<'state'>;
   readonly simulation: Gauge;
+  readonly epcRequestBytes: Gauge<'workload'>;
 }
 
 export function createMetrics(o: { defaultMetrics?: boolean } = {}): CoordinatorMetrics {
@@ -38,6 +39,12 @@ export function createMetrics(o: { defaultMetrics?: boolean } = {}): Coordinator
       name: 'cloister_coordinator_state',
       help: 'Coordinator state (1 for the current state)',
       labelNames: ['state'],
+      registers: [registry],
+    }),
+    epcRequestBytes: new Gauge({
+      name: 'cloister_workload_epc_request_bytes',
+      help: 'SGX EPC each pod of the workload requests (manifest epcSize; docs/kubernetes.md shows how to autoscale on it)',
+      labelNames: ['workload'],
       registers: [registry],
     }),
     simulation: new Gauge({

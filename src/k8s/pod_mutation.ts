@@ -82,7 +82,9 @@ export function mutatePod(input: unknown, source: ConfigSource): MutationResult 
   let epcResource: string | undefined;
   if (tee === 'sgx') {
     const epcText = annotations[ANNOTATION_EPC];
-    epcBytes = epcText === undefined ? cfg.sgx.defaultEpcBytes : parseEpc(epcText);
+    // the pod's annotation wins, then the manifest's epcSize, then the webhook's default
+    const fromManifest = cfg.manifest.workloads[workload]?.epcSize;
+    epcBytes = epcText !== undefined ? parseEpc(epcText) : fromManifest !== undefined ? parseEpc(fromManifest) : cfg.sgx.defaultEpcBytes;
     setLimits(container, sgxResourceLimits(cfg.sgx.plugin, epcBytes));
     epcResource = SGX_PLUGIN_PROFILES[cfg.sgx.plugin].epcResource;
     place(pod, cfg.sgx);

@@ -19,3 +19,4 @@ export {
   type TemplateRef,
   type TemplateSegment,
 } from './template.js';
+export { epcBytes } from './quantity.js';

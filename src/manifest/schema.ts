@@ -84,6 +84,15 @@ const workloadSchema = z.strictObject({
    * manifests without volumes keep their hash.
    */
   protectedVolumes: uniqueList(identifier('protected volume'), 'protectedVolumes').optional(),
+  /**
+   * SGX enclave page cache the workload's pods request (Kubernetes byte quantity such as '512Mi'):
+   * the admission webhook sets the device plugin's resource from it (a pod annotation overrides it)
+   * and the coordinator exports it as a metric. Optional and without a default (hash-stable).
+   */
+  epcSize: z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}(Ki|Mi|Gi|Ti|k|M|G|T)?$/, { error: "epcSize is a byte quantity such as '512Mi', '1Gi' or '67108864'" })
+    .optional(),
 });
 
 const scope = z.enum(['shared', 'per-instance']).default('shared');

@@ -29,6 +29,7 @@ function manifestText(m: string): string {
     workloads: {
       api: {
         package: 'app',
+        epcSize: '64Mi',
         certificate: { sans: { dns: ['api.local'] } },
         files: { '/etc/api/key.hex': '{{ secrets.dataKey.hex }}', '/etc/api/tls.pem': '{{ self.cert }}{{ self.key }}' },
         env: { INSTANCE: '{{ instance.id }}' },
@@ -210,7 +211,9 @@ describe('coordinator over HTTPS (simulation mode)', () => {
           }).on('error', reject);
         }),
     );
-    const lines = r.split('\n').filter((l) => l.startsWith('cloister_activations_total') || l.startsWith('cloister_simulation_mode'));
+    const lines = r.split('\n').filter((l) => /^cloister_(activations_total|simulation_mode|workload_epc_request_bytes|active_instances)/.test(l));
+    assert.ok(lines.includes('cloister_workload_epc_request_bytes{workload="api"} 67108864'), lines.join('\n'));
+    assert.ok(lines.some((l) => /^cloister_active_instances\{workload="api"\} [1-9]/.test(l)), lines.join('\n'));
     assert.ok(lines.some((l) => /^cloister_activations_total\{workload="api",result="ok"\} [1-9]/.test(l)), lines.join('\n'));
     assert.ok(lines.some((l) => /^cloister_activations_total\{workload="api",result="NONCE_INVALID"\} [1-9]/.test(l)), lines.join('\n'));
     assert.ok(lines.includes('cloister_simulation_mode 1'), lines.join('\n'));

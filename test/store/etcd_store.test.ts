@@ -154,7 +154,7 @@ describe('etcd store specifics', { skip: SKIP_NO_ETCD }, () => {
     assert.equal((failure as { code?: string }).code, 'STORE_ETCD_WATCH_FAILED');
   });
 
-  test('leader election: one leader at a time; resign and close hand over', async (t) => {
+  test('leader election: one leader at a time; resign and close hand over', { timeout: 30_000 }, async (t) => {
     const prefix = `/elect-${++prefixes}/`;
     const [a, b, c] = [await fresh(t, prefix), await fresh(t, prefix), await fresh(undefined, prefix)];
     const la = await a.leaderElection('coordinator', 5).campaign('replica-a');

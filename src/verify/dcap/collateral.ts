@@ -115,20 +115,57 @@ export function prepareCollateralWith(bundle: CollateralBundle, ctx: CollateralC
   };
 }
 
+/**
+ * Per prepared collateral: the anchors list it was last found trusted by, and the span in which
+ * every window it carries (issuer chains, TCB info, QE identity, root CA CRL) is open. A `now`
+ * inside the span passes every window check at once; outside it, the checks below run one by
+ * one in their usual order, so the error is exactly the one they give.
+ */
+const trustedBy = new WeakMap<PreparedCollateral, readonly TrustAnchor[]>();
+const openSpan = new WeakMap<PreparedCollateral, { from: number; until: number }>();
+
+function spanOf(p: PreparedCollateral): { from: number; until: number } {
+  let s = openSpan.get(p);
+  if (s === undefined) {
+    let from = -Infinity;
+    let until = Infinity;
+    const add = (a: Date, b: Date): void => {
+      from = Math.max(from, a.getTime());
+      until = Math.min(until, b.getTime());
+    };
+    for (const c of [...p.tcbInfoChain, ...p.qeIdentityChain]) add(c.notBefore, c.notAfter);
+    add(p.tcbInfo.issueDate, p.tcbInfo.nextUpdate);
+    add(p.qeIdentity.issueDate, p.qeIdentity.nextUpdate);
+    if (p.rootCaCrl !== undefined) add(p.rootCaCrl.thisUpdate, p.rootCaCrl.nextUpdate);
+    s = { from, until };
+    openSpan.set(p, s);
+  }
+  return s;
+}
+
 /** Everything about the collateral that depends on `now` or on the caller's trust roots. */
 export function checkCollateralTimes(p: PreparedCollateral, o: { now: Date; anchors: readonly TrustAnchor[]; requireCrls: boolean; warnings: string[] }): void {
-  for (const r of p.roots) {
-    if (anchorFor(r, o.anchors) === undefined) {
-      throw new VerifyError('UNTRUSTED_COLLATERAL_ROOT', 'collateral trust check: it was prepared against a root this verifier does not trust');
+  if (trustedBy.get(p) !== o.anchors) {
+    for (const r of p.roots) {
+      if (anchorFor(r, o.anchors) === undefined) {
+        throw new VerifyError('UNTRUSTED_COLLATERAL_ROOT', 'collateral trust check: it was prepared against a root this verifier does not trust');
+      }
     }
+    trustedBy.set(p, o.anchors);
   }
-  checkChainTimes(p.tcbInfoChain, o.now, 'ISSUER_CERT_EXPIRED', 'TCB info issuer chain');
-  checkChainTimes(p.qeIdentityChain, o.now, 'ISSUER_CERT_EXPIRED', 'QE identity issuer chain');
-  window(p.tcbInfo, o.now, 'TCB_INFO_EXPIRED', 'TCB info');
-  window(p.qeIdentity, o.now, 'QE_IDENTITY_EXPIRED', 'QE identity');
-  if (p.rootCaCrl !== undefined) checkCrlTime(p.rootCaCrl, o.now, 'root CA CRL');
-  else if (o.requireCrls) throw new VerifyError('CRL_MISSING', 'root CA CRL check: the collateral has no root CA CRL');
-  else o.warnings.push('CRL check skipped: the collateral has no root CA CRL');
+  const t = o.now.getTime();
+  const span = spanOf(p);
+  if (t < span.from || t > span.until || Number.isNaN(t)) {
+    checkChainTimes(p.tcbInfoChain, o.now, 'ISSUER_CERT_EXPIRED', 'TCB info issuer chain');
+    checkChainTimes(p.qeIdentityChain, o.now, 'ISSUER_CERT_EXPIRED', 'QE identity issuer chain');
+    window(p.tcbInfo, o.now, 'TCB_INFO_EXPIRED', 'TCB info');
+    window(p.qeIdentity, o.now, 'QE_IDENTITY_EXPIRED', 'QE identity');
+    if (p.rootCaCrl !== undefined) checkCrlTime(p.rootCaCrl, o.now, 'root CA CRL');
+  }
+  if (p.rootCaCrl === undefined) {
+    if (o.requireCrls) throw new VerifyError('CRL_MISSING', 'root CA CRL check: the collateral has no root CA CRL');
+    o.warnings.push('CRL check skipped: the collateral has no root CA CRL');
+  }
 }
 
 function window(item: { issueDate: Date; nextUpdate: Date }, now: Date, code: VerifyCode, what: string): void {
