@@ -34,7 +34,7 @@ export function createWorkloadVerifier(o: {
         if (simulated === undefined) {
           throw new VerifyError(SIMULATION_NOT_ALLOWED, 'simulated evidence is accepted only by a coordinator started with --simulation');
         }
-        return { tee: 'simulated', claims: simulated.verify(e.data).claims };
+        return { tee: 'simulated', claims: (await simulated.verifyAsync(e.data)).claims };
       }
       const collateral = e.tee === 'sgx' || e.tee === 'tdx' ? await o.dcapCollateral?.(e.data) : undefined;
       const v = hardware.verifyAuthentic(e.data, {

@@ -36,6 +36,9 @@ interface ChainEntry extends PckChain {
   readonly ca: IntermediateEntry;
   /** the exact PEM bytes this entry was built from */
   readonly pem: Uint8Array;
+  /** the span in which all three certificates are valid (one comparison per call when inside) */
+  readonly from: number;
+  readonly until: number;
 }
 
 export interface PckCrls {
@@ -80,7 +83,8 @@ export class PckChainVerifier {
       else list.push(entry);
       this.size++;
     }
-    checkChainTimes([entry.leaf, entry.intermediate, entry.root], o.now, 'PCK_CERT_EXPIRED', 'PCK chain');
+    const t = o.now.getTime();
+    if (t < entry.from || t > entry.until || Number.isNaN(t)) checkChainTimes([entry.leaf, entry.intermediate, entry.root], o.now, 'PCK_CERT_EXPIRED', 'PCK chain');
     this.checkRevocation(entry, crls, o);
     return entry;
   }
@@ -108,7 +112,10 @@ export class PckChainVerifier {
     if (cn !== 'Intel SGX PCK Processor CA' && cn !== 'Intel SGX PCK Platform CA') {
       throw new VerifyError('PCK_CHAIN_INVALID', `PCK chain CA check: got '${cn ?? '?'}', want 'Intel SGX PCK Processor CA' or 'Intel SGX PCK Platform CA'`);
     }
-    return { leaf, leafKey, intermediate: ca.intermediate, root: ca.root, extensions: pckExtensionsOf(leaf), ca, pem };
+    const certs3 = [leaf, ca.intermediate, ca.root];
+    const from = Math.max(...certs3.map((c) => c.notBefore.getTime()));
+    const until = Math.min(...certs3.map((c) => c.notAfter.getTime()));
+    return { leaf, leafKey, intermediate: ca.intermediate, root: ca.root, extensions: pckExtensionsOf(leaf), ca, pem, from, until };
   }
 
   private checkRevocation(entry: ChainEntry, crls: PckCrls, o: { now: Date; requireCrls: boolean; warnings: string[] }): void {

@@ -47,34 +47,66 @@ export function verifySimulatedEvidence(bytes: Uint8Array, o: VerifySimulatedOpt
  * The same with the trusted keys checked and encoded once (the coordinator verifies many
  * activations against the same keys).
  */
-export function createSimulatedVerifier(o: VerifySimulatedOptions): { verify(bytes: Uint8Array): VerifiedSimulatedEvidence } {
+export function createSimulatedVerifier(o: VerifySimulatedOptions): {
+  verify(bytes: Uint8Array): VerifiedSimulatedEvidence;
+  /** The same, with the signature check on libuv's thread pool (servers: keeps the event loop free). */
+  verifyAsync(bytes: Uint8Array): Promise<VerifiedSimulatedEvidence>;
+} {
   const trusted = o.trustedPlatformKeys.map((k, i) => {
     const spki = trustedSpki(k, i);
     return { spki, key: createPublicKey({ key: spki, format: 'der', type: 'spki' }), fingerprint: platformKeyFingerprint(spki) };
   });
+  /** parse -> trusted key; the signature is checked by the caller (sync or async). */
+  function prepare(bytes: Uint8Array) {
+    const e = parseSimulatedEvidence(bytes);
+    const fingerprint = platformKeyFingerprint(e.platformKey);
+    // Public keys: a plain comparison is fine (nothing secret to leak by timing).
+    const match = trusted.find((t) => Buffer.compare(t.spki, e.platformKey) === 0);
+    if (match === undefined) {
+      throw new VerifyError(
+        'SIM_PLATFORM_UNTRUSTED',
+        `simulated platform key ${fingerprint} is not trusted (trusted: ${trusted.map((t) => t.fingerprint).join(', ') || 'none'})`,
+        { detail: { platformKeyFingerprint: fingerprint } },
+      );
+    }
+    return { e, fingerprint, key: match.key, message: simulatedSignedMessage(e.signedBody) };
+  }
+  function result(p: ReturnType<typeof prepare>, ok: boolean): VerifiedSimulatedEvidence {
+    if (!ok) {
+      throw new VerifyError('SIM_SIGNATURE_INVALID', `simulated evidence signature does not verify under platform key ${p.fingerprint}`, {
+        detail: { platformKeyFingerprint: p.fingerprint },
+      });
+    }
+    return {
+      tee: 'simulated',
+      claims: { measurement: toHex(p.e.measurement), reportData: toHex(p.e.reportData), platformKeyFingerprint: p.fingerprint, simulated: true },
+    };
+  }
   return {
     verify(bytes: Uint8Array): VerifiedSimulatedEvidence {
-      const e = parseSimulatedEvidence(bytes);
-      const fingerprint = platformKeyFingerprint(e.platformKey);
-      // Public keys: a plain comparison is fine (nothing secret to leak by timing).
-      const match = trusted.find((t) => Buffer.compare(t.spki, e.platformKey) === 0);
-      if (match === undefined) {
-        throw new VerifyError(
-          'SIM_PLATFORM_UNTRUSTED',
-          `simulated platform key ${fingerprint} is not trusted (trusted: ${trusted.map((t) => t.fingerprint).join(', ') || 'none'})`,
-          { detail: { platformKeyFingerprint: fingerprint } },
-        );
-      }
-      const ok = verify('sha384', simulatedSignedMessage(e.signedBody), { key: match.key, dsaEncoding: 'ieee-p1363' }, e.signature);
-      if (!ok) {
-        throw new VerifyError('SIM_SIGNATURE_INVALID', `simulated evidence signature does not verify under platform key ${fingerprint}`, {
-          detail: { platformKeyFingerprint: fingerprint },
+      const p = prepare(bytes);
+      return result(p, verify('sha384', p.message, { key: p.key, dsaEncoding: 'ieee-p1363' }, p.e.signature));
+    },
+    verifyAsync(bytes: Uint8Array): Promise<VerifiedSimulatedEvidence> {
+      return new Promise((resolve, reject) => {
+        let p: ReturnType<typeof prepare>;
+        try {
+          p = prepare(bytes);
+        } catch (e) {
+          reject(e);
+          return;
+        }
+        verify('sha384', p.message, { key: p.key, dsaEncoding: 'ieee-p1363' }, p.e.signature, (err, ok) => {
+          if (err !== null) reject(new VerifyError('SIM_SIGNATURE_INVALID', `simulated evidence signature check failed: ${err.message}`, { cause: err }));
+          else {
+            try {
+              resolve(result(p, ok));
+            } catch (e) {
+              reject(e);
+            }
+          }
         });
-      }
-      return {
-        tee: 'simulated',
-        claims: { measurement: toHex(e.measurement), reportData: toHex(e.reportData), platformKeyFingerprint: fingerprint, simulated: true },
-      };
+      });
     },
   };
 }

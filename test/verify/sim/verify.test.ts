@@ -140,3 +140,22 @@ test('codes are registered in VERIFY_CODES, and SIMULATION_NOT_ALLOWED is export
   for (const code of Object.keys(SIM_VERIFY_CODES)) assert.ok(code in VERIFY_CODES, code);
   assert.equal(SIMULATION_NOT_ALLOWED, 'SIMULATION_NOT_ALLOWED');
 });
+
+test('verifyAsync agrees with verify on good, tampered and untrusted evidence', async () => {
+  const { createSimulatedVerifier } = await import('../../../src/verify/sim/index.js');
+  const { loadOrCreatePlatform, createSimulatedEvidence } = await import('../../../src/tee/index.js');
+  const { mkdtemp } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const platform = await loadOrCreatePlatform(await mkdtemp(join(tmpdir(), 'cloister-sim-async-')));
+  const stranger = await loadOrCreatePlatform(await mkdtemp(join(tmpdir(), 'cloister-sim-async-')));
+  const v = createSimulatedVerifier({ trustedPlatformKeys: [platform.publicKey] });
+  const good = createSimulatedEvidence(platform, new Uint8Array(48).fill(1), new Uint8Array(64).fill(2));
+  const sync = v.verify(good);
+  assert.deepEqual(await v.verifyAsync(good), sync);
+  const bad = good.slice();
+  bad[bad.length - 1] = bad[bad.length - 1]! ^ 1;
+  await assert.rejects(v.verifyAsync(bad), (e: unknown) => (e as { code?: string }).code === 'SIM_SIGNATURE_INVALID');
+  const other = createSimulatedEvidence(stranger, new Uint8Array(48).fill(1), new Uint8Array(64).fill(2));
+  await assert.rejects(v.verifyAsync(other), (e: unknown) => (e as { code?: string }).code === 'SIM_PLATFORM_UNTRUSTED');
+});
