@@ -20,6 +20,7 @@ import { AUDIT_CODES } from './audit/index.js';
 import { RECOVERY_CODES } from './recovery/index.js';
 import { GOVERNANCE_CODES } from './governance/index.js';
 import { K8S_CODES } from './k8s/index.js';
+import { CLI_CODES } from './cli/codes.js';
 
 /**
  * Every stable error code, grouped as documented in docs/errors.md (generated from this list
@@ -54,4 +55,5 @@ export const CODE_GROUPS: readonly CodeGroup[] = [
   { title: 'Recovery (secret sharing)', errorClass: 'RecoveryError', table: RECOVERY_CODES },
   { title: 'Governance (users, roles, approvals)', errorClass: 'GovernanceError', table: GOVERNANCE_CODES },
   { title: 'Kubernetes (install, admission webhook, initdata)', errorClass: 'K8sError', table: K8S_CODES },
+  { title: 'Command line', errorClass: 'UsageError', table: CLI_CODES },
 ];

@@ -1,4 +1,5 @@
 import { CloisterError } from '../common/errors.js';
+import { CLI_CODES } from './codes.js';
 
 /**
  * The one table from outcomes to process exit codes (part of the CLI contract):
@@ -8,16 +9,42 @@ import { CloisterError } from '../common/errors.js';
 export const EXIT = { OK: 0, REJECTED: 1, USAGE: 2 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+
 /** A usage problem found by our own code (bad flag value, unreadable file). */
-export class UsageError extends CloisterError<'USAGE_ERROR' | 'INPUT_UNREADABLE'> {}
+export class UsageError extends CloisterError<keyof typeof CLI_CODES> {}
+
+/**
+ * Codes of other layers that mean "the input the user gave is unusable" (exit 2, like a usage
+ * error), as opposed to "the evidence or the remote refused" (exit 1).
+ */
+const USAGE_CODES: ReadonlySet<string> = new Set([
+  'MEASURE_PATH_UNREADABLE',
+  'COLLATERAL_REQUEST_INVALID',
+  'COORDINATOR_URL_INVALID',
+  'K8S_CONFIG_INVALID',
+  'K8S_QUANTITY_INVALID',
+  'K8S_MANIFEST_UNAVAILABLE',
+  'K8S_LISTEN_FAILED',
+  'K8S_TLS_INVALID',
+  'COORDINATOR_LISTEN_FAILED',
+]);
 
 export function exitCodeFor(e: unknown): ExitCode {
   if (e instanceof UsageError) return EXIT.USAGE;
+  if (e instanceof CloisterError && USAGE_CODES.has(e.code)) return EXIT.USAGE;
   return EXIT.REJECTED;
 }
 
-/** One clear line for a person: what failed (code) and why; never a stack trace. */
+/**
+ * What failed (code) and why, for a person; never a stack trace. Validation errors that list
+ * several issues (manifests) get one line per issue after the summary.
+ */
 export function describeError(e: unknown): string {
-  if (e instanceof CloisterError) return `error ${e.code}: ${e.message}`;
-  return `error: ${e instanceof Error ? e.message : String(e)}`;
+  if (!(e instanceof CloisterError)) return `error: ${e instanceof Error ? e.message : String(e)}`;
+  const issues = e.detail?.issues;
+  const lines = [`error ${e.code}: ${e.message}`];
+  if (Array.isArray(issues) && issues.length > 1) {
+    for (const i of issues as Array<{ path?: unknown; message?: unknown }>) lines.push(`  ${String(i.path ?? '') || '(document)'}: ${String(i.message ?? '')}`);
+  }
+  return lines.join('\n');
 }

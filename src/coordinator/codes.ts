@@ -19,6 +19,7 @@ export const COORDINATOR_CODES = {
   SECRET_NOT_SET: 'A user-supplied secret that the workload needs has not been set yet.',
   REQUEST_TOO_LARGE: 'The request body exceeds the 1 MiB limit.',
   NOT_FOUND: 'No API route matches the method and path.',
+  COORDINATOR_LISTEN_FAILED: 'The coordinator cannot listen on the given address (in use, not permitted, or no such local address).',
   VOLUME_UNKNOWN: "The manifest does not declare that protected volume for the instance's workload.",
   VOLUME_VERSION_CONFLICT: 'The protected volume is not at the expected version, or the next version does not increase it.',
 } as const satisfies CodeTable;

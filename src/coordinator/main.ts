@@ -8,6 +8,7 @@ import { createCa, issueLeaf } from '../ca/index.js';
 import type { Clock, Random } from '../common/clock.js';
 import { createSealedStore, openDataKey, openFileStore, simulatedSealingKey, type SealingKeyProvider, type Store } from '../store/index.js';
 import { detectProvider, loadOrCreatePlatform, measurePath, simulatedProvider, type EvidenceProvider } from '../tee/index.js';
+import { CoordinatorError } from './codes.js';
 import { createCoordinator } from './coordinator.js';
 import { createServer } from './http/server.js';
 import { createMetrics } from './metrics.js';
@@ -123,7 +124,13 @@ export async function startCoordinator(o: StartOptions): Promise<RunningCoordina
     simulation: o.simulation,
     activationRatePerSecond: o.activationRatePerSecond ?? 200,
   });
-  await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 4433 });
+  try {
+    await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 4433 });
+  } catch (cause) {
+    await fileStore.close();
+    const why = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
+    throw new CoordinatorError('COORDINATOR_LISTEN_FAILED', `cannot listen on ${o.host ?? '127.0.0.1'}:${o.port ?? 4433}: ${why}`, { cause });
+  }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : (o.port ?? 4433);
   const host = o.host ?? '127.0.0.1';

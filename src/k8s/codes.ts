@@ -16,6 +16,9 @@ export const K8S_CODES = {
   K8S_MANIFEST_UNAVAILABLE: "The webhook could not obtain the manifest: unreadable file, or the coordinator's attested manifest could not be fetched.",
   K8S_SIMULATION_REFUSED: 'A pod names a workload whose package is the simulated TEE, but the webhook does not run in simulation mode.',
   K8S_KUBECTL_FAILED: 'kubectl is not installed or `kubectl apply` exited with an error.',
+  K8S_LISTEN_FAILED: 'The webhook could not listen on its --listen address (address in use, not available, or permission denied).',
+  K8S_TLS_INVALID: "The webhook's TLS certificate chain or private key is not PEM, or the key does not match the certificate.",
+  K8S_ENTRYPOINT_UNRESOLVED: "The image's entrypoint could not be read from its registry (unreachable, timeout, missing image or platform, auth required, bad digest).",
 } as const satisfies CodeTable;
 
 export type K8sCode = keyof typeof K8S_CODES;

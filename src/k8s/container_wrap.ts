@@ -1,28 +1,37 @@
 import { K8sError } from './errors.js';
 import { ANNOTATION_COMMAND, LAUNCHER_DIR, LAUNCHER_PATH, LAUNCHER_VOLUME } from './names.js';
 import type { Container } from './pod_shape.js';
+import type { ImageEntrypoint } from './registry/client.js';
 
 /**
  * Turns the workload container into `cloister-launcher run -- <original command + args>`.
- * Kubernetes runs `command` (else the image ENTRYPOINT) with `args` (else the image CMD). The
- * webhook cannot read image configs (no registry access, and a tag can move after admission),
- * so a container without `command` needs the entrypoint in the `cloister.dev/command`
- * annotation; without it the pod is denied rather than started unattested.
+ * Kubernetes runs `command` (else the image ENTRYPOINT) with `args` (else the image CMD, but
+ * only when `command` is not given). So the base is, in this order: the container's `command`;
+ * the `cloister.dev/command` annotation (the entrypoint, followed by `args` or nothing); the
+ * image configuration read from the registry (admission.ts), which follows the same rules as
+ * the runtime. Without any of them the pod is denied rather than started unattested.
  * Applying this to an already wrapped container changes nothing.
  */
-export function wrapCommand(c: Container, annotations: Readonly<Record<string, string>>): void {
+export function wrapCommand(c: Container, annotations: Readonly<Record<string, string>>, image?: ImageEntrypoint): void {
   if (c.command?.[0] === LAUNCHER_PATH) return;
-  const base = c.command !== undefined && c.command.length > 0 ? c.command : annotatedCommand(annotations, c.name);
-  c.command = [LAUNCHER_PATH, 'run', '--', ...base, ...(c.args ?? [])];
+  let full: string[];
+  if (c.command !== undefined && c.command.length > 0) full = [...c.command, ...(c.args ?? [])];
+  else if (annotations[ANNOTATION_COMMAND] !== undefined || image === undefined) full = [...annotatedCommand(annotations, c), ...(c.args ?? [])];
+  else {
+    full = [...image.entrypoint, ...(c.args ?? image.cmd)];
+    if (full.length === 0) throw new K8sError('K8S_ENTRYPOINT_UNRESOLVED', `container '${c.name}': image '${String(c.image)}' (${image.digest}) has neither ENTRYPOINT nor CMD, and the container gives no command`);
+  }
+  c.command = [LAUNCHER_PATH, 'run', '--', ...full];
   delete c.args;
 }
 
-function annotatedCommand(annotations: Readonly<Record<string, string>>, container: string): string[] {
+function annotatedCommand(annotations: Readonly<Record<string, string>>, c: Container): string[] {
   const text = annotations[ANNOTATION_COMMAND];
   if (text === undefined) {
     throw new K8sError(
       'K8S_COMMAND_UNKNOWN',
-      `container '${container}' has no command and the pod has no ${ANNOTATION_COMMAND} annotation: set the image's entrypoint there as a JSON array (e.g. ["/app/server"])`,
+      `container '${c.name}' has no command, the pod has no ${ANNOTATION_COMMAND} annotation, and the webhook did not read the image's entrypoint (it does for images pinned by digest, or for all with --resolve-entrypoints): set the entrypoint there as a JSON array (e.g. ["/app/server"])`,
+      { detail: { container: c.name, image: typeof c.image === 'string' ? c.image : null } },
     );
   }
   let v: unknown;

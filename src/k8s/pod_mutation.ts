@@ -11,6 +11,7 @@ import {
 import { parsePod, podDisplayName, type Container, type Pod } from './pod_shape.js';
 import { parseByteQuantity } from './quantity.js';
 import { SGX_PLUGIN_PROFILES, sgxResourceLimits } from './sgx_resources.js';
+import type { ImageEntrypoint } from './registry/client.js';
 import { workloadInitdata } from './workload_initdata.js';
 
 export type PackageTee = 'sgx' | 'snp' | 'tdx' | 'simulated';
@@ -24,6 +25,11 @@ export interface MutationResult {
   readonly epcBytes?: bigint;
   /** the extended resource the EPC was requested as */
   readonly epcResource?: string;
+}
+
+export interface MutationOptions {
+  /** the workload image's ENTRYPOINT/CMD, read from its registry (admission.ts) */
+  readonly imageEntrypoint?: ImageEntrypoint;
 }
 
 /** A configuration, or a getter that throws K8sError while none is available (manifest not loaded). */
@@ -40,10 +46,12 @@ const LAUNCHER_TEE: Readonly<Record<PackageTee, string>> = { sgx: 'gramine', snp
  * labelled pods come back with the launcher injected, or the call throws K8sError (the webhook
  * denies the pod: fail closed). mutatePod(mutatePod(p).pod) equals mutatePod(p) (idempotent).
  */
-export function mutatePod(input: unknown, source: ConfigSource): MutationResult {
+export function mutatePod(input: unknown, source: ConfigSource, options: MutationOptions = {}): MutationResult {
+  // The label first, from the raw object: a pod without it is never parsed, touched or denied,
+  // however malformed the rest of it is (the webhook must not break unrelated pods).
+  if (!hasWorkloadLabel(input)) return { pod: input as Pod };
   const pod = structuredClone(parsePod(input));
-  const workload = pod.metadata?.labels?.[LABEL_WORKLOAD];
-  if (workload === undefined) return { pod };
+  const workload = pod.metadata!.labels![LABEL_WORKLOAD]!;
   // resolved only for labelled pods: an unlabelled pod is admitted even while no manifest is loaded
   const cfg = typeof source === 'function' ? source() : source;
   if (!isDnsLabel(workload)) throw new K8sError('K8S_LABEL_INVALID', `pod ${podDisplayName(pod)}: label ${LABEL_WORKLOAD}='${workload}' is not a workload name (a DNS label)`);
@@ -61,7 +69,7 @@ export function mutatePod(input: unknown, source: ConfigSource): MutationResult 
   const annotations = (metadata.annotations ??= {});
   const container = workloadContainer(pod, annotations);
 
-  wrapCommand(container, annotations);
+  wrapCommand(container, annotations, options.imageEntrypoint);
   setEnv(container, [
     { name: LAUNCH_ENV.coordinator, value: cfg.coordinatorUrl },
     { name: LAUNCH_ENV.workload, value: workload },
@@ -83,8 +91,9 @@ export function mutatePod(input: unknown, source: ConfigSource): MutationResult 
   if (tee === 'sgx') {
     const epcText = annotations[ANNOTATION_EPC];
     // the pod's annotation wins, then the manifest's epcSize, then the webhook's default
+    // (epcSize of a workload whose package is not SGX is ignored: VMs have no EPC resource)
     const fromManifest = cfg.manifest.workloads[workload]?.epcSize;
-    epcBytes = epcText !== undefined ? parseEpc(epcText) : fromManifest !== undefined ? parseEpc(fromManifest) : cfg.sgx.defaultEpcBytes;
+    epcBytes = epcText !== undefined ? parseEpc(epcText) : fromManifest !== undefined ? manifestEpc(fromManifest, workload) : cfg.sgx.defaultEpcBytes;
     setLimits(container, sgxResourceLimits(cfg.sgx.plugin, epcBytes));
     epcResource = SGX_PLUGIN_PROFILES[cfg.sgx.plugin].epcResource;
     place(pod, cfg.sgx);
@@ -105,7 +114,20 @@ export function packageTee(p: ManifestPackage): PackageTee {
   return p.sgx !== undefined ? 'sgx' : p.snp !== undefined ? 'snp' : p.tdx !== undefined ? 'tdx' : 'simulated';
 }
 
-function workloadContainer(pod: Pod, annotations: Readonly<Record<string, string>>): Container {
+/** Whether the raw object carries the workload label at all (any value: a bad one is denied later). */
+export function hasWorkloadLabel(input: unknown): boolean {
+  const labels = (input as { metadata?: { labels?: unknown } } | null | undefined)?.metadata?.labels;
+  return typeof labels === 'object' && labels !== null && !Array.isArray(labels) && Object.hasOwn(labels, LABEL_WORKLOAD);
+}
+
+/**
+ * The container to wrap. One already wrapped wins over everything: on re-admission (another
+ * webhook ran in between, reinvocationPolicy IfNeeded) a sidecar inserted in front of it must
+ * never be wrapped as well. Else `cloister.dev/container`, kubectl's default container, the first.
+ */
+export function workloadContainer(pod: Pod, annotations: Readonly<Record<string, string>>): Container {
+  const wrapped = pod.spec.containers.find((x) => x.command?.[0] === LAUNCHER_PATH);
+  if (wrapped !== undefined) return wrapped;
   const name = annotations[ANNOTATION_CONTAINER] ?? annotations[ANNOTATION_DEFAULT_CONTAINER];
   if (name === undefined) return pod.spec.containers[0]!;
   const c = pod.spec.containers.find((x) => x.name === name);
@@ -121,6 +143,15 @@ function parseEpc(text: string): bigint {
     throw new K8sError('K8S_ANNOTATION_INVALID', `${ANNOTATION_EPC}='${text}' is not a positive byte quantity (e.g. 512Mi)`, { cause });
   }
   throw new K8sError('K8S_ANNOTATION_INVALID', `${ANNOTATION_EPC}='${text}' must be more than 0 bytes`);
+}
+
+/** The manifest's epcSize passed the manifest schema, but may still exceed what we can request. */
+function manifestEpc(text: string, workload: string): bigint {
+  try {
+    return parseByteQuantity(text, `manifest workload '${workload}' epcSize`);
+  } catch (cause) {
+    throw new K8sError('K8S_QUANTITY_INVALID', `manifest workload '${workload}': epcSize '${text}' is out of range for an EPC request (at most 1 EiB): fix the manifest`, { cause, detail: { workload, epcSize: text } });
+  }
 }
 
 function addLauncherVolume(pod: Pod, emptyDir: Record<string, string>): void {

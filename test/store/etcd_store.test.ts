@@ -18,9 +18,9 @@ after(async () => {
 
 let prefixes = 0;
 /** A store under its own prefix: every test sees an empty key space. */
-async function fresh(t?: { after(fn: () => Promise<void>): void }, prefix = `/cloister-test-${++prefixes}/`): Promise<EtcdStore> {
+async function fresh(t: { after(fn: () => Promise<void>): void }, prefix = `/cloister-test-${++prefixes}/`): Promise<EtcdStore> {
   const s = await openEtcdStore({ endpoints: cluster!.endpoints, prefix, timeoutMs: 5000 });
-  t?.after(() => s.close());
+  t.after(() => s.close());
   return s;
 }
 function rawClient(t: { after(fn: () => void): void }): Etcd3 {
@@ -156,15 +156,24 @@ describe('etcd store specifics', { skip: SKIP_NO_ETCD }, () => {
 
   test('leader election: one leader at a time; resign and close hand over', { timeout: 30_000 }, async (t) => {
     const prefix = `/elect-${++prefixes}/`;
-    const [a, b, c] = [await fresh(t, prefix), await fresh(t, prefix), await fresh(undefined, prefix)];
+    const [a, b, c] = [await fresh(t, prefix), await fresh(t, prefix), await fresh(t, prefix)];
     const la = await a.leaderElection('coordinator', 5).campaign('replica-a');
     assert.ok(la.isLeader());
     assert.equal(await b.leaderElection('coordinator', 5).leader(), 'replica-a');
+    // Candidates queue in the order their keys were created: wait for b's key before c campaigns.
+    const raw = rawClient(t);
+    const candidates = async (n: number) => {
+      for (;;) {
+        if ((await raw.getAll().prefix(`${prefix}election/coordinator/`).keys()).length >= n) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
     let bElected = false;
     const pb = b.leaderElection('coordinator', 5).campaign('replica-b').then((l) => ((bElected = true), l));
+    await candidates(2);
     let cSettled = false;
     const pc = c.leaderElection('coordinator', 5).campaign('replica-c').finally(() => (cSettled = true));
-    await new Promise((r) => setTimeout(r, 300));
+    await candidates(3);
     assert.equal(bElected, false, 'b waits while a leads');
     await la.resign();
     assert.equal(la.isLeader(), false);
@@ -181,7 +190,7 @@ describe('etcd store specifics', { skip: SKIP_NO_ETCD }, () => {
     await c.close();
     assert.ok((await pa).isLeader());
     // Closing a store with a pending campaign rejects it.
-    const d = await fresh(undefined, prefix);
+    const d = await fresh(t, prefix);
     const pd = d.leaderElection('coordinator', 5).campaign('replica-d');
     const rejected = assertRejectsCode(() => pd, 'STORE_CLOSED');
     await d.close();

@@ -63,7 +63,7 @@ async function showEvidence(file: string, json: boolean): Promise<number> {
     rows = [{ field: 'wrapper', value: 'Azure HCL report' }, ...describeSnpReport(parseSnpReport(hcl.snpReportBytes))];
   } else rows = describeSnpReport(parseSnpReport(bytes));
   if (json) process.stdout.write(`${JSON.stringify({ tee: kind.tee, format: kind.format, fields: Object.fromEntries(rows.map((r) => [r.field, r.value])) })}\n`);
-  else process.stdout.write(`${renderTable([{ field: 'tee', value: kind.tee }, ...rows])}\n`);
+  else process.stdout.write(`${renderTable(rows.some((r) => r.field === 'tee') ? rows : [{ field: 'tee', value: kind.tee }, ...rows])}\n`);
   return EXIT.OK;
 }
 
@@ -77,7 +77,7 @@ async function verifyCommand(file: string, f: VerifyFlags): Promise<number> {
   const now = f.at === undefined ? new Date() : parseInstant(f.at);
   const bytes = decodeEvidenceFile(readInputFile(file, 'evidence file'));
   const collateral = f.collateral === undefined ? undefined : Buffer.from(readInputFile(f.collateral, 'collateral bundle')).toString('utf8');
-  const certs = (f.certs ?? []).flatMap((p) => splitPemOrDer(readInputFile(p, 'certificate file')));
+  const certs = (f.certs ?? []).flatMap((p) => certificateBlobs(p));
   const trustRoots = (f.trustRoot ?? []).map(loadTrustRoot);
   const tokenKey = f.tokenKey === undefined ? undefined : loadKey(f.tokenKey);
 
@@ -140,4 +140,15 @@ function humanResult(r: VerificationResult): string {
   for (const w of r.warnings ?? []) lines.push(`warning: ${w}`);
   if (r.claims !== undefined) lines.push(renderTable(Object.entries(r.claims).map(([field, value]) => ({ field, value }))));
   return lines.join('\n');
+}
+
+/** A --certs file: PEM blocks, or one DER structure (a certificate or CRL starts with a SEQUENCE). */
+function certificateBlobs(path: string): Uint8Array[] {
+  const bytes = readInputFile(path, 'certificate file');
+  const blobs = splitPemOrDer(bytes);
+  const isPem = Buffer.from(bytes.subarray(0, 4096)).toString('latin1').includes('-----BEGIN ');
+  if ((isPem && blobs.length === 0) || (!isPem && bytes[0] !== 0x30)) {
+    throw new UsageError('USAGE_ERROR', `--certs '${path}' is not a PEM or DER certificate or CRL`);
+  }
+  return blobs;
 }

@@ -54,6 +54,14 @@ export function parseHclReport(input: Uint8Array): HclReport {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const u32 = (o: number): number => dv.getUint32(o, true);
   if (u32(0) !== HCL_SIGNATURE) malformed(`signature: got 0x${u32(0).toString(16)}, want 0x${HCL_SIGNATURE.toString(16)} ('HCLA')`);
+  // The header is not covered by the SNP signature, so every field is pinned to what Azure
+  // writes (versions 1 and 2, request type AK_CERT_REQUEST = 2, status 0, reserved zero): a
+  // changed byte there is rejected instead of silently ignored.
+  const headerVersion = u32(4);
+  if (headerVersion !== 1 && headerVersion !== 2) malformed(`header version: got ${headerVersion}, want 1 or 2`);
+  if (u32(12) !== 2) malformed(`request type: got ${u32(12)}, want 2 (AK_CERT_REQUEST)`);
+  if (u32(16) !== 0) malformed(`status: got ${u32(16)}, want 0`);
+  for (let i = 20; i < HCL_HEADER_SIZE; i++) if (b[i] !== 0) malformed(`reserved header byte at 0x${i.toString(16)} is not zero`, { offset: i });
   const reportSize = u32(8);
   const dataSize = u32(REQUEST_DATA_OFFSET);
   const requestDataVersion = u32(REQUEST_DATA_OFFSET + 4);
@@ -74,7 +82,7 @@ export function parseHclReport(input: Uint8Array): HclReport {
     if (b[i] !== 0) malformed(`non-zero byte at 0x${i.toString(16)} after the variable data`, { offset: i });
   }
   return {
-    headerVersion: u32(4),
+    headerVersion,
     requestType: u32(12),
     reportSize,
     requestDataVersion,

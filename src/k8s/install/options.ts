@@ -1,5 +1,6 @@
-import { checkDnsLabel, checkImage } from '../config.js';
+import { checkDnsLabel, checkImage, parseNodeSelector, parseToleration } from '../config.js';
 import { K8sError } from '../errors.js';
+import { INITDATA_ALGORITHMS } from '../initdata.js';
 import { parseByteQuantity } from '../quantity.js';
 import { checkSgxPlugin, type SgxPlugin } from '../sgx_resources.js';
 
@@ -16,6 +17,12 @@ export interface InstallOptions {
   readonly storageClass?: string;
   /** run the coordinator itself in a confidential VM (Kata runtime class) */
   readonly coordinatorRuntimeClass?: string;
+  /** run the coordinator in an SGX enclave: its image's ENTRYPOINT starts `cloister` under Gramine-SGX */
+  readonly coordinatorSgx?: boolean;
+  /** image of the coordinator (default: image); an SGX coordinator needs a Gramine image */
+  readonly coordinatorImage?: string;
+  /** EPC of an SGX coordinator (default 512Mi) */
+  readonly coordinatorEpc?: string;
   readonly webhookReplicas: number;
   readonly sgxPlugin: SgxPlugin;
   /** EPC for SGX pods without a cloister.dev/epc annotation, e.g. 256Mi */
@@ -24,6 +31,15 @@ export interface InstallOptions {
   readonly tdxRuntimeClass: string;
   /** Kata agent policy (Rego) the webhook puts into initdata of confidential-VM pods */
   readonly kataPolicy?: string;
+  /** node placement of SGX / confidential-VM pods (webhook flags; KEY=VALUE and KEY[=VALUE]:Effect) */
+  readonly sgxNodeSelector?: readonly string[];
+  readonly sgxToleration?: readonly string[];
+  readonly cvmNodeSelector?: readonly string[];
+  readonly cvmToleration?: readonly string[];
+  /** digest algorithm of the initdata the webhook builds (default sha256) */
+  readonly initdataAlgorithm?: string;
+  /** let the webhook read entrypoints of images referenced by tag too (digest-pinned ones always) */
+  readonly resolveEntrypoints?: boolean;
 }
 
 export const INSTALL_DEFAULTS = {
@@ -34,10 +50,28 @@ export const INSTALL_DEFAULTS = {
   defaultEpc: '256Mi',
   snpRuntimeClass: 'kata-qemu-snp',
   tdxRuntimeClass: 'kata-qemu-tdx',
+  coordinatorEpc: '512Mi',
+  initdataAlgorithm: 'sha256',
 } as const;
 
+/**
+ * Checks every option (before any TLS material is generated). Outside simulation the
+ * coordinator must run in a TEE: without one it has no evidence to give, fails to start and
+ * crash-loops, so such an install is refused rather than rendered.
+ */
 export function checkInstallOptions(o: InstallOptions): InstallOptions {
   checkDnsLabel(o.namespace, 'namespace');
+  if (o.coordinatorRuntimeClass !== undefined && o.coordinatorSgx === true) throw invalid('choose one TEE for the coordinator: --coordinator-runtime-class or --coordinator-sgx, not both');
+  if (!o.simulation && o.coordinatorRuntimeClass === undefined && o.coordinatorSgx !== true) {
+    throw invalid('outside --simulation the coordinator must run in a TEE: give --coordinator-runtime-class (a Kata confidential-VM runtime class, e.g. kata-qemu-snp) or --coordinator-sgx (a Gramine-SGX coordinator image)');
+  }
+  if (o.coordinatorImage !== undefined) checkImage(o.coordinatorImage, 'coordinator image');
+  if (parseByteQuantity(o.coordinatorEpc ?? INSTALL_DEFAULTS.coordinatorEpc, 'coordinator EPC') === 0n) throw invalid('coordinator EPC must be more than 0 bytes');
+  parseNodeSelector(o.sgxNodeSelector ?? []);
+  parseNodeSelector(o.cvmNodeSelector ?? []);
+  for (const t of [...(o.sgxToleration ?? []), ...(o.cvmToleration ?? [])]) parseToleration(t);
+  const alg = o.initdataAlgorithm ?? INSTALL_DEFAULTS.initdataAlgorithm;
+  if (!(INITDATA_ALGORITHMS as readonly string[]).includes(alg)) throw invalid(`initdata algorithm '${alg}' is not one of ${INITDATA_ALGORITHMS.join(', ')}`);
   checkImage(o.image, 'image');
   checkImage(o.launcherImage, 'launcher image');
   if (!/^\d+(Ki|Mi|Gi|Ti)$/.test(o.storageSize)) throw invalid(`storage size '${o.storageSize}' is not like 1Gi`);

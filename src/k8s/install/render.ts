@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { NAMES } from '../names.js';
-import { coordinatorObjects, LABELS } from './coordinator.js';
+import { coordinatorObjects, coordinatorUsesTsm, LABELS } from './coordinator.js';
 import { checkInstallOptions, type InstallOptions } from './options.js';
 import type { WebhookTls } from './tls.js';
 import { webhookObjects } from './webhook.js';
@@ -14,7 +14,9 @@ import { webhookObjects } from './webhook.js';
  * RBAC is least privilege by construction: neither the coordinator nor the webhook calls the
  * Kubernetes API, so their ServiceAccounts get no permissions and mount no token. The one
  * Role is for people/CI: publishing a manifest (the ConfigMap the webhook reads) and nothing
- * else; bind it to who may do that (docs/kubernetes.md).
+ * else; bind it to who may do that (docs/kubernetes.md). RBAC cannot limit `create` to one
+ * resource name, so the install creates that ConfigMap itself, empty (no `data` key: re-applying
+ * the install never removes a published manifest), and the Role needs no `create`.
  */
 export const MANIFEST_PUBLISHER_ROLE = 'cloister-manifest-publisher';
 
@@ -27,7 +29,7 @@ export function renderInstallObjects(options: InstallOptions, tls: WebhookTls): 
       kind: 'Namespace',
       metadata: {
         name: ns,
-        labels: { ...LABELS('namespace'), 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' },
+        labels: { ...LABELS('namespace'), ...podSecurityLabels(o) },
       },
     },
     {
@@ -36,9 +38,26 @@ export function renderInstallObjects(options: InstallOptions, tls: WebhookTls): 
       metadata: { name: MANIFEST_PUBLISHER_ROLE, namespace: ns, labels: LABELS('rbac') },
       rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: [NAMES.manifestConfigMap], verbs: ['get', 'update', 'patch'] }],
     },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: NAMES.manifestConfigMap, namespace: ns, labels: LABELS('manifest') } },
     ...coordinatorObjects(o),
     ...webhookObjects(o, tls),
   ];
+}
+
+/**
+ * Pod Security `restricted` for everything, unless the coordinator attests through configfs-tsm
+ * in a Kata VM, which needs a privileged container (coordinator.ts): then `privileged` is
+ * enforced and `restricted` still warned about and audited, so any other drift is visible.
+ */
+function podSecurityLabels(o: InstallOptions): Record<string, string> {
+  if (!coordinatorUsesTsm(o)) return { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' };
+  return {
+    'pod-security.kubernetes.io/enforce': 'privileged',
+    'pod-security.kubernetes.io/warn': 'restricted',
+    'pod-security.kubernetes.io/warn-version': 'latest',
+    'pod-security.kubernetes.io/audit': 'restricted',
+    'pod-security.kubernetes.io/audit-version': 'latest',
+  };
 }
 
 /** Multi-document YAML, one object per document, stable key order (as built). */

@@ -1,6 +1,6 @@
 import { LABEL_WORKLOAD, NAMES, WEBHOOK_PORT } from '../names.js';
 import { CONTAINER_SECURITY, coordinatorUrl, LABELS, POD_SECURITY } from './coordinator.js';
-import type { InstallOptions } from './options.js';
+import { INSTALL_DEFAULTS, type InstallOptions } from './options.js';
 import type { WebhookTls } from './tls.js';
 
 /**
@@ -30,6 +30,12 @@ export function webhookArgs(o: InstallOptions): string[] {
     '--snp-runtime-class', o.snpRuntimeClass,
     '--tdx-runtime-class', o.tdxRuntimeClass,
     ...(o.kataPolicy === undefined ? [] : ['--kata-policy', `${KATA_POLICY_DIR}/policy.rego`]),
+    '--initdata-algorithm', o.initdataAlgorithm ?? INSTALL_DEFAULTS.initdataAlgorithm,
+    ...(o.sgxNodeSelector ?? []).flatMap((v) => ['--sgx-node-selector', v]),
+    ...(o.sgxToleration ?? []).flatMap((v) => ['--sgx-toleration', v]),
+    ...(o.cvmNodeSelector ?? []).flatMap((v) => ['--cvm-node-selector', v]),
+    ...(o.cvmToleration ?? []).flatMap((v) => ['--cvm-toleration', v]),
+    ...(o.resolveEntrypoints === true ? ['--resolve-entrypoints'] : []),
     ...(o.simulation ? ['--simulation'] : []),
   ];
 }

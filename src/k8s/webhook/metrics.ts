@@ -1,10 +1,12 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 
 /**
- * The webhook's metrics (GET /metrics). EPC is sized here (annotation or default), so this is
- * where the per-workload EPC request is known; the coordinator exports activations and active
- * instances with the same `workload` label, so Prometheus can join the two
- * (docs/kubernetes.md: EPC in use = request x active instances).
+ * The webhook's metrics (GET /metrics). The webhook knows what each admitted pod actually
+ * requested (annotation, manifest epcSize or default), under its own name
+ * `cloister_webhook_epc_request_bytes`: the coordinator exports the manifest's epcSize as
+ * `cloister_workload_epc_request_bytes`, and one name for two sources with different labels
+ * would break joins. Both carry the `workload` label (docs/kubernetes.md: EPC in use =
+ * request x active instances).
  */
 export interface WebhookMetrics {
   readonly registry: Registry;
@@ -23,7 +25,7 @@ export function createWebhookMetrics(): WebhookMetrics {
       registers: [registry],
     }),
     epcRequestBytes: new Gauge({
-      name: 'cloister_workload_epc_request_bytes',
+      name: 'cloister_webhook_epc_request_bytes',
       help: 'EPC bytes requested per instance of an SGX workload (last admitted pod), with the device-plugin resource name',
       labelNames: ['workload', 'resource'],
       registers: [registry],

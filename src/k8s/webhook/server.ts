@@ -1,7 +1,9 @@
+import { createSecureContext } from 'node:tls';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { admitPod, type EntrypointResolver } from '../admission.js';
 import { K8sError } from '../errors.js';
 import { diffJson } from '../json_patch.js';
-import { mutatePod, type ConfigSource } from '../pod_mutation.js';
+import type { ConfigSource } from '../pod_mutation.js';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.js';
 import { allow, deny, parseAdmissionReview } from './review.js';
 
@@ -22,6 +24,8 @@ export interface WebhookServerOptions {
   /** 0 picks a free port (tests) */
   readonly port?: number;
   readonly metrics?: WebhookMetrics;
+  /** reads image entrypoints for containers without a command (absent: never) */
+  readonly entrypoints?: EntrypointResolver;
   readonly log?: (event: Record<string, unknown>, message: string) => void;
 }
 
@@ -35,6 +39,7 @@ export interface WebhookServer {
 const BODY_LIMIT = 8 * 1024 * 1024;
 
 export function buildWebhookApp(o: WebhookServerOptions, metrics: WebhookMetrics): FastifyInstance {
+  checkTls(o.tls);
   const app = Fastify({ https: { cert: o.tls.certPem, key: o.tls.keyPem, minVersion: 'TLSv1.2' }, bodyLimit: BODY_LIMIT, logger: false });
   const log = o.log ?? (() => undefined);
 
@@ -61,7 +66,7 @@ export function buildWebhookApp(o: WebhookServerOptions, metrics: WebhookMetrics
     const isPodCreate = request.kind.group === '' && request.kind.kind === 'Pod' && request.operation === 'CREATE' && request.subResource === undefined;
     if (!isPodCreate) return allow(request.uid, []);
     try {
-      const r = mutatePod(request.object, o.config);
+      const r = await admitPod(request.object, o.config, o.entrypoints);
       const patch = diffJson(request.object, r.pod);
       const workload = r.workload ?? '(none)';
       metrics.admissions.inc({ workload, result: r.workload === undefined ? 'ignored' : patch.length === 0 ? 'unchanged' : 'mutated' });
@@ -82,11 +87,26 @@ export function buildWebhookApp(o: WebhookServerOptions, metrics: WebhookMetrics
 export async function startWebhook(o: WebhookServerOptions): Promise<WebhookServer> {
   const metrics = o.metrics ?? createWebhookMetrics();
   const app = buildWebhookApp(o, metrics);
-  await app.listen({ host: o.host ?? '0.0.0.0', port: o.port ?? 8443 });
+  try {
+    await app.listen({ host: o.host ?? '0.0.0.0', port: o.port ?? 8443 });
+  } catch (cause) {
+    await app.close().catch(() => undefined);
+    const code = (cause as NodeJS.ErrnoException).code ?? 'error';
+    throw new K8sError('K8S_LISTEN_FAILED', `cannot listen on ${o.host ?? '0.0.0.0'}:${o.port ?? 8443} (${code}${code === 'EADDRINUSE' ? ': another process has the port' : ''})`, { cause, detail: { errno: code } });
+  }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : o.port;
   const host = o.host ?? '0.0.0.0';
   return { url: `https://${host.includes(':') ? `[${host}]` : host}:${port}`, metrics, close: () => app.close() };
+}
+
+/** Bad PEM or a key that does not match the certificate: one clear error at start-up, not a TLS stack trace. */
+function checkTls(tls: WebhookServerOptions['tls']): void {
+  try {
+    createSecureContext({ cert: tls.certPem, key: tls.keyPem });
+  } catch (cause) {
+    throw new K8sError('K8S_TLS_INVALID', `webhook TLS certificate/key rejected: ${(cause as Error).message}`, { cause });
+  }
 }
 
 /** For metrics only: a label value that cannot blow up cardinality with junk. */

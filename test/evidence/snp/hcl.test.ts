@@ -70,3 +70,15 @@ test('fast-check: random HCL-looking bytes throw only CloisterErrors', () => {
     { numRuns: 300 },
   );
 });
+
+test('every byte of the unsigned HCL header is checked (flips are rejected)', { skip: SKIP_NO_VECTORS }, async () => {
+  const { parseHclReport } = await import('../../../src/evidence/snp/index.js');
+  const hcl = readVector('snp/azure-genoa-hcl', 'hcl-report.bin');
+  parseHclReport(hcl);
+  for (let i = 0; i < 32; i++) {
+    if (i >= 8 && i < 12) continue; // report_size: checked against the variable data length (other test)
+    const bad = hcl.slice();
+    bad[i] = bad[i]! ^ 0x01;
+    assert.throws(() => parseHclReport(bad), { code: 'HCL_REPORT_MALFORMED' }, `offset ${i}`);
+  }
+});
