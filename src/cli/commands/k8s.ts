@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseAllDocuments } from 'yaml';
 import {
-  ANNOTATION_KATA_INITDATA, checkCoordinatorUrl, checkInitdataAlgorithm, checkSgxPlugin, decodeInitdataAnnotation, encodeInitdataAnnotation, fetchAttestedManifest, generateWebhookTls, initdataDigest, INSTALL_DEFAULTS,
-  K8sError, kubectlApply, LABEL_WORKLOAD, loadManifestFile, packageTee, parsePod, pollManifest, renderInstall, startWebhook,
-  webhookConfigFactory, workloadInitdata, type LoadedManifest, type Pod,
+  addInitdataReference, ANNOTATION_KATA_INITDATA, checkCoordinatorUrl, checkInitdataAlgorithm, checkInstallOptions, checkSgxPlugin, createRegistryClient,
+  decodeInitdataAnnotation, encodeInitdataAnnotation, fetchAttestedManifest, generateWebhookTls, initdataDigest, INSTALL_DEFAULTS, K8sError,
+  kubectlApply, LABEL_WORKLOAD, loadManifestFile, packageTee, parsePod, pollManifest, renderInstall, startWebhook, webhookConfigFactory,
+  workloadInitdata, type InstallOptions, type LoadedManifest, type Pod,
 } from '../../k8s/index.js';
+import { parseManifest } from '../../manifest/index.js';
 import { EXIT, UsageError } from '../exit.js';
 import { readInputFile } from '../io.js';
 import { VERSION } from '../version.js';
@@ -17,6 +20,19 @@ import { VERSION } from '../version.js';
 type Run = (fn: () => Promise<number>) => Promise<void>;
 const text = (path: string, what: string): string => Buffer.from(readInputFile(path, what)).toString('utf8');
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+const DEFAULT_EPC_HELP = 'EPC for SGX pods with neither a cloister.dev/epc annotation nor a manifest epcSize';
+
+/** A bad flag value found by src/k8s is a usage error (exit 2); the K8S code stays in the message. */
+function usage<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof K8sError && (e.code === 'K8S_CONFIG_INVALID' || e.code === 'K8S_QUANTITY_INVALID' || e.code === 'K8S_INITDATA_INVALID')) {
+      throw new UsageError('USAGE_ERROR', `${e.code}: ${e.message}`, { cause: e, detail: { code: e.code } });
+    }
+    throw e;
+  }
+}
 
 export function registerK8sCommands(program: Command, run: Run): void {
   const k8s = program.command('k8s').description('Kubernetes: install Cloister, run the admission webhook, compute Kata initdata');
@@ -28,13 +44,22 @@ export function registerK8sCommands(program: Command, run: Run): void {
     .option('--launcher-image <image>', 'image with /cloister-launcher and cp (default: --image)')
     .option('--simulation', 'development only: coordinator and webhook accept the simulated TEE')
     .option('--sgx-plugin <name>', 'SGX device plugin: intel | aks | aks-legacy', INSTALL_DEFAULTS.sgxPlugin)
-    .option('--default-epc <quantity>', 'EPC for SGX pods without a cloister.dev/epc annotation', INSTALL_DEFAULTS.defaultEpc)
+    .option('--default-epc <quantity>', DEFAULT_EPC_HELP, INSTALL_DEFAULTS.defaultEpc)
     .option('--snp-runtime-class <name>', 'runtime class of SEV-SNP Kata pods', INSTALL_DEFAULTS.snpRuntimeClass)
     .option('--tdx-runtime-class <name>', 'runtime class of TDX Kata pods', INSTALL_DEFAULTS.tdxRuntimeClass)
     .option('--kata-policy <file>', 'Kata agent policy (Rego) for the initdata of confidential-VM pods')
     .option('--storage-size <size>', "size of the coordinator's state volume", INSTALL_DEFAULTS.storageSize)
     .option('--storage-class <name>', 'storage class of the state volume (default: the cluster default)')
-    .option('--coordinator-runtime-class <name>', 'run the coordinator in a confidential VM with this runtime class')
+    .option('--coordinator-runtime-class <name>', 'run the coordinator in a Kata confidential VM with this runtime class (required outside --simulation, or --coordinator-sgx)')
+    .option('--coordinator-sgx', 'run the coordinator in an SGX enclave (its image ENTRYPOINT starts cloister under Gramine-SGX)')
+    .option('--coordinator-image <image>', 'image of the coordinator (default: --image)')
+    .option('--coordinator-epc <quantity>', 'EPC of an SGX coordinator', INSTALL_DEFAULTS.coordinatorEpc)
+    .option('--sgx-node-selector <key=value>', 'node selector for SGX pods (repeatable)', collect)
+    .option('--sgx-toleration <key[=value]:effect>', 'toleration for SGX pods (repeatable)', collect)
+    .option('--cvm-node-selector <key=value>', 'node selector for confidential-VM pods (repeatable)', collect)
+    .option('--cvm-toleration <key[=value]:effect>', 'toleration for confidential-VM pods (repeatable)', collect)
+    .option('--initdata-algorithm <alg>', 'sha256 | sha384 | sha512', INSTALL_DEFAULTS.initdataAlgorithm)
+    .option('--resolve-entrypoints', 'the webhook also reads entrypoints of images referenced by tag (digest-pinned ones always)')
     .option('--webhook-replicas <n>', 'webhook replicas', String(INSTALL_DEFAULTS.webhookReplicas))
     .option('--apply', 'pipe the objects to `kubectl apply -f -` (your current kubectl context)')
     .option('--context <name>', 'kubectl context for --apply')
@@ -48,11 +73,11 @@ export function registerK8sCommands(program: Command, run: Run): void {
     .requiredOption('--coordinator <url>', 'coordinator URL injected into pods (and attested, without --manifest)')
     .option('--manifest <file>', 'manifest file, re-read periodically (default: the attested manifest from --coordinator)')
     .requiredOption('--launcher-image <image>', 'image with /cloister-launcher and cp')
-    .option('--listen <host:port>', 'address to listen on', '0.0.0.0:8443')
+    .option('--listen <host:port>', 'address to listen on (port 1..65535)', '0.0.0.0:8443')
     .option('--simulation', 'development only: accept workloads of the simulated TEE (and a simulated coordinator)')
     .option('--sim-platform-key <pem...>', 'trusted simulated platform public key(s) of the coordinator')
     .option('--sgx-plugin <name>', 'SGX device plugin: intel | aks | aks-legacy', 'intel')
-    .option('--default-epc <quantity>', 'EPC for SGX pods without a cloister.dev/epc annotation', '256Mi')
+    .option('--default-epc <quantity>', DEFAULT_EPC_HELP, '256Mi')
     .option('--sgx-node-selector <key=value>', 'node selector for SGX pods (repeatable)', collect)
     .option('--sgx-toleration <key[=value]:effect>', 'toleration for SGX pods (repeatable)', collect)
     .option('--cvm-node-selector <key=value>', 'node selector for confidential-VM pods (repeatable)', collect)
@@ -62,6 +87,9 @@ export function registerK8sCommands(program: Command, run: Run): void {
     .option('--kata-policy <file>', 'Kata agent policy (Rego) for initdata the webhook builds')
     .option('--initdata-algorithm <alg>', 'sha256 | sha384 | sha512', 'sha256')
     .option('--refresh <seconds>', 'manifest re-read interval', '30')
+    .option('--resolve-entrypoints', 'also read entrypoints of images referenced by tag (a tag can move before the pull)')
+    .option('--plain-http-registry <host:port>', 'registry reached over plain HTTP (in-cluster mirror; repeatable)', collect)
+    .option('--registry-timeout <ms>', 'time for reading one image entrypoint', '5000')
     .action((f: WebhookFlags) => run(() => webhook(f)));
 
   k8s
@@ -73,24 +101,32 @@ export function registerK8sCommands(program: Command, run: Run): void {
     .option('--kata-policy <file>', 'the webhook\'s Kata agent policy (for pods without initdata)')
     .option('--initdata-algorithm <alg>', 'sha256 | sha384 | sha512', 'sha256')
     .option('--annotation', 'also print the annotation value (base64 of gzip)')
+    .option('--write-manifest <out>', "add the reference value to the workload package in --manifest and write it to OUT (same format)")
     .action((file: string, f: InitdataFlags) => run(() => initdata(file, f)));
 }
 
 interface InstallFlags {
   namespace: string; image: string; launcherImage?: string; simulation?: boolean; sgxPlugin: string; defaultEpc: string;
   snpRuntimeClass: string; tdxRuntimeClass: string; kataPolicy?: string; storageSize: string; storageClass?: string;
-  coordinatorRuntimeClass?: string; webhookReplicas: string; apply?: boolean; context?: string;
+  coordinatorRuntimeClass?: string; coordinatorSgx?: boolean; coordinatorImage?: string; coordinatorEpc: string;
+  sgxNodeSelector?: string[]; sgxToleration?: string[]; cvmNodeSelector?: string[]; cvmToleration?: string[];
+  initdataAlgorithm: string; resolveEntrypoints?: boolean; webhookReplicas: string; apply?: boolean; context?: string;
 }
 
 async function install(f: InstallFlags): Promise<number> {
-  const options = {
+  const opt = <K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } => (v === undefined ? {} : ({ [key]: v } as { [P in K]?: V }));
+  const options: InstallOptions = {
     namespace: f.namespace, image: f.image, launcherImage: f.launcherImage ?? f.image, simulation: f.simulation === true,
-    storageSize: f.storageSize, ...(f.storageClass === undefined ? {} : { storageClass: f.storageClass }),
-    ...(f.coordinatorRuntimeClass === undefined ? {} : { coordinatorRuntimeClass: f.coordinatorRuntimeClass }),
-    webhookReplicas: Number(f.webhookReplicas), sgxPlugin: checkSgxPlugin(f.sgxPlugin), defaultEpc: f.defaultEpc,
+    storageSize: f.storageSize, ...opt('storageClass', f.storageClass), ...opt('coordinatorRuntimeClass', f.coordinatorRuntimeClass),
+    coordinatorSgx: f.coordinatorSgx === true, ...opt('coordinatorImage', f.coordinatorImage), coordinatorEpc: f.coordinatorEpc,
+    webhookReplicas: /^\d+$/.test(f.webhookReplicas) ? Number(f.webhookReplicas) : NaN, sgxPlugin: usage(() => checkSgxPlugin(f.sgxPlugin)), defaultEpc: f.defaultEpc,
     snpRuntimeClass: f.snpRuntimeClass, tdxRuntimeClass: f.tdxRuntimeClass,
-    ...(f.kataPolicy === undefined ? {} : { kataPolicy: text(f.kataPolicy, 'Kata policy') }),
+    ...opt('kataPolicy', f.kataPolicy === undefined ? undefined : text(f.kataPolicy, 'Kata policy')),
+    sgxNodeSelector: f.sgxNodeSelector ?? [], sgxToleration: f.sgxToleration ?? [], cvmNodeSelector: f.cvmNodeSelector ?? [], cvmToleration: f.cvmToleration ?? [],
+    initdataAlgorithm: f.initdataAlgorithm, resolveEntrypoints: f.resolveEntrypoints === true,
   };
+  // every option is checked before any key is generated: a typo costs nothing and says what is wrong
+  usage(() => checkInstallOptions(options));
   const tls = await generateWebhookTls({ namespace: f.namespace, now: new Date() });
   const yaml = renderInstall(options, tls);
   if (f.apply === true) await kubectlApply(yaml, f.context === undefined ? {} : { context: f.context });
@@ -102,17 +138,23 @@ interface WebhookFlags {
   tlsCert: string; tlsKey: string; coordinator: string; manifest?: string; launcherImage: string; listen: string; simulation?: boolean;
   simPlatformKey?: string[]; sgxPlugin: string; defaultEpc: string; sgxNodeSelector?: string[]; sgxToleration?: string[];
   cvmNodeSelector?: string[]; cvmToleration?: string[]; snpRuntimeClass: string; tdxRuntimeClass: string; kataPolicy?: string;
-  initdataAlgorithm: string; refresh: string;
+  initdataAlgorithm: string; refresh: string; resolveEntrypoints?: boolean; plainHttpRegistry?: string[]; registryTimeout: string;
 }
 
 async function webhook(f: WebhookFlags): Promise<number> {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(f.listen);
-  if (m === null) throw new UsageError('USAGE_ERROR', `--listen '${f.listen}' is not HOST:PORT`);
+  const port = m === null ? NaN : Number(m[3]);
+  if (m === null || !(port >= 1 && port <= 65535)) throw new UsageError('USAGE_ERROR', `--listen '${f.listen}' is not HOST:PORT with a port in 1..65535`);
   const refreshS = Number(f.refresh);
   if (!(refreshS >= 1 && refreshS <= 3600)) throw new UsageError('USAGE_ERROR', `--refresh '${f.refresh}' is not 1..3600 seconds`);
-  const factory = webhookConfigFactory({
+  const registryTimeoutMs = Number(f.registryTimeout);
+  if (!(Number.isInteger(registryTimeoutMs) && registryTimeoutMs >= 100 && registryTimeoutMs <= 9000)) {
+    throw new UsageError('USAGE_ERROR', `--registry-timeout '${f.registryTimeout}' is not 100..9000 ms (the API server allows the webhook 10 s)`);
+  }
+  const factory = usage(() => webhookConfigFactory({
     ...f, ...(f.kataPolicy === undefined ? {} : { kataPolicy: text(f.kataPolicy, 'Kata policy') }),
-  });
+  }));
+  const tls = { certPem: text(f.tlsCert, 'TLS certificate'), keyPem: text(f.tlsKey, 'TLS key') };
   const log = (event: Record<string, unknown>, message: string): void => void process.stderr.write(`${JSON.stringify({ ...event, msg: message })}\n`);
   const keys = f.simPlatformKey?.map((p) => text(p, 'simulated platform key'));
   const load = (): Promise<LoadedManifest> =>
@@ -134,8 +176,12 @@ async function webhook(f: WebhookFlags): Promise<number> {
       if (lm === undefined) throw new K8sError('K8S_MANIFEST_UNAVAILABLE', 'the webhook has no manifest yet (create the cloister-manifest ConfigMap, or set the coordinator\'s manifest)');
       return factory(lm);
     },
-    tls: { certPem: text(f.tlsCert, 'TLS certificate'), keyPem: text(f.tlsKey, 'TLS key') },
-    host: (m[1] ?? m[2])!, port: Number(m[3]), log,
+    tls,
+    entrypoints: {
+      registry: createRegistryClient({ timeoutMs: registryTimeoutMs, plainHttpHosts: f.plainHttpRegistry ?? [] }),
+      resolveTags: f.resolveEntrypoints === true,
+    },
+    host: (m[1] ?? m[2])!, port, log,
   });
   log({ url: server.url, simulation: f.simulation === true }, 'webhook listening');
   await new Promise<void>((resolve) => {
@@ -147,12 +193,16 @@ async function webhook(f: WebhookFlags): Promise<number> {
   return EXIT.OK;
 }
 
-interface InitdataFlags { manifest?: string; coordinator?: string; kataPolicy?: string; initdataAlgorithm: string; annotation?: boolean }
+interface InitdataFlags { manifest?: string; coordinator?: string; kataPolicy?: string; initdataAlgorithm: string; annotation?: boolean; writeManifest?: string }
 
 async function initdata(file: string, f: InitdataFlags): Promise<number> {
   const pod = podFromFile(file);
   const workload = pod.metadata?.labels?.[LABEL_WORKLOAD];
-  const lm = f.manifest === undefined ? undefined : await loadManifestFile(f.manifest);
+  if (f.writeManifest !== undefined && (f.manifest === undefined || workload === undefined)) {
+    throw new UsageError('USAGE_ERROR', `--write-manifest needs --manifest and a pod with the ${LABEL_WORKLOAD} label`);
+  }
+  const manifestText = f.manifest === undefined ? undefined : text(f.manifest, 'manifest');
+  const lm = manifestText === undefined ? undefined : { manifest: parseManifest(manifestText) };
   let toml: string | Uint8Array;
   let source: string;
   const existing = pod.metadata?.annotations?.[ANNOTATION_KATA_INITDATA];
@@ -163,8 +213,8 @@ async function initdata(file: string, f: InitdataFlags): Promise<number> {
     if (workload === undefined || f.coordinator === undefined || f.kataPolicy === undefined) {
       throw new UsageError('USAGE_ERROR', `the pod has no initdata annotation: give it the ${LABEL_WORKLOAD} label, and --coordinator and --kata-policy (as the webhook has)`);
     }
-    const cvm = { policy: text(f.kataPolicy, 'Kata policy'), initdataAlgorithm: checkInitdataAlgorithm(f.initdataAlgorithm) };
-    toml = workloadInitdata({ coordinatorUrl: checkCoordinatorUrl(f.coordinator), cvm }, workload);
+    const cvm = { policy: text(f.kataPolicy, 'Kata policy'), initdataAlgorithm: usage(() => checkInitdataAlgorithm(f.initdataAlgorithm)) };
+    toml = workloadInitdata({ coordinatorUrl: usage(() => checkCoordinatorUrl(f.coordinator!)), cvm }, workload);
     source = `built as the webhook builds it for workload '${workload}'`;
   }
   const d = initdataDigest(toml);
@@ -176,8 +226,22 @@ async function initdata(file: string, f: InitdataFlags): Promise<number> {
   if (tee === undefined || tee === 'snp') out.push('    snp:', `      hostData: ["${d.snpHostData}"]`);
   if (tee === undefined || tee === 'tdx') out.push('    tdx:', `      mrConfigId: ["${d.tdxMrConfigId}"]`);
   if (f.annotation === true) out.push(`# ${ANNOTATION_KATA_INITDATA}: ${existing ?? encodeInitdataAnnotation(toml)}`);
+  if (f.writeManifest !== undefined) {
+    // exit 1 with K8S_WORKLOAD_UNKNOWN when the manifest lacks the workload: nothing is written
+    const edit = addInitdataReference(manifestText!, workload!, d);
+    writeOutput(f.writeManifest, edit.text);
+    out.push(`# ${edit.added ? 'added to' : 'already in'} packages.${edit.package}.${edit.tee}.${edit.field}; wrote ${f.writeManifest}`);
+  }
   process.stdout.write(`${out.join('\n')}\n`);
   return EXIT.OK;
+}
+
+function writeOutput(path: string, content: string): void {
+  try {
+    writeFileSync(path, content);
+  } catch (cause) {
+    throw new UsageError('USAGE_ERROR', `cannot write '${path}' (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
+  }
 }
 
 /** The pod in a YAML file: a Pod, or the pod template of a workload object (first match). */

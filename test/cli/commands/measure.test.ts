@@ -28,9 +28,9 @@ test('prints the measurement, or JSON with --json', async () => {
   assert.deepEqual(JSON.parse(json.out), { path: base, measurement: want, scheme: 'cloister/measure/v1', files: 1, links: 0, bytes: 7 });
 });
 
-test('a missing path is an error line with its code and exit code 1', async () => {
+test('a missing path is an error line with its code and exit code 2 (unreadable input)', async () => {
   const r = run([join(base, 'missing')]);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 2);
   assert.equal(r.out, '');
   assert.match(r.err, /^error MEASURE_PATH_UNREADABLE: /);
 });
