@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, type KeyObject, type X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -29,6 +29,11 @@ export interface StartOptions {
   /** more trusted simulated platform keys (PEM), besides the local platform's */
   readonly trustedPlatformKeys?: readonly KeyObject[];
   readonly dcapCollateral?: DcapCollateralSource;
+  /**
+   * Extra Intel roots trusted for workload DCAP quotes, besides the pinned Intel SGX Root CA
+   * (tests with a generated PKI; like `evidence verify --trust-root`).
+   */
+  readonly trustRoots?: readonly X509Certificate[];
   /** the coordinator's own evidence provider (default: simulated in simulation mode, else detected) */
   readonly evidenceProvider?: EvidenceProvider;
   readonly activationRatePerSecond?: number;
@@ -109,6 +114,7 @@ export async function startCoordinator(o: StartOptions): Promise<RunningCoordina
       simulation: o.simulation,
       trustedPlatformKeys: trusted,
       ...(o.dcapCollateral === undefined ? {} : { dcapCollateral: o.dcapCollateral }),
+      ...(o.trustRoots === undefined ? {} : { trustRoots: o.trustRoots }),
     });
     const c = await createCoordinator({ store, clock, random, verifier, evidence, log, metrics, simulation: o.simulation, version });
     api = c;

@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject, type X509Certificate } from 'node:crypto';
 import type { WorkloadClaims } from './package_match.js';
 import { CoordinatorError } from './codes.js';
 import { createSimulatedVerifier, createVerifier, VerifyError, SIMULATION_NOT_ALLOWED, type Tee } from '../verify/index.js';
@@ -25,8 +25,9 @@ export function createWorkloadVerifier(o: {
   simulation: boolean;
   trustedPlatformKeys: readonly KeyObject[];
   dcapCollateral?: DcapCollateralSource;
+  trustRoots?: readonly X509Certificate[];
 }): WorkloadVerifier {
-  const hardware = createVerifier();
+  const hardware = createVerifier(o.trustRoots === undefined ? {} : { trustRoots: o.trustRoots });
   const simulated = o.simulation && o.trustedPlatformKeys.length > 0 ? createSimulatedVerifier({ trustedPlatformKeys: o.trustedPlatformKeys }) : undefined;
   return {
     async verify(e, now) {

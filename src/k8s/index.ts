@@ -18,7 +18,11 @@ export {
 export { workloadInitdata, CLOISTER_INITDATA_KEY, type InitdataSettings } from './workload_initdata.js';
 export { diffJson, jsonEqual, type JsonPatchOp } from './json_patch.js';
 export { parsePod, type Pod, type Container } from './pod_shape.js';
-export { mutatePod, packageTee, type ConfigSource, type MutationResult, type PackageTee } from './pod_mutation.js';
+export { mutatePod, packageTee, hasWorkloadLabel, type ConfigSource, type MutationOptions, type MutationResult, type PackageTee } from './pod_mutation.js';
+export { admitPod, type EntrypointResolver } from './admission.js';
+export { createRegistryClient, MEDIA_TYPES, type ImageEntrypoint, type RegistryClient, type RegistryClientOptions } from './registry/client.js';
+export { parseImageReference, isDigestPinned, type ImageReference } from './registry/reference.js';
+export { addInitdataReference, type ManifestReferenceEdit } from './manifest_reference.js';
 export { parseAdmissionReview, allow, deny, type AdmissionRequest, type AdmissionReviewResponse } from './webhook/review.js';
 export { startWebhook, buildWebhookApp, type WebhookServer, type WebhookServerOptions } from './webhook/server.js';
 export { createWebhookMetrics, type WebhookMetrics } from './webhook/metrics.js';

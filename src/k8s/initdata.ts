@@ -6,7 +6,7 @@ import { K8sError } from './errors.js';
 /**
  * Kata Containers initdata: a TOML document the runtime hands to the confidential VM, whose
  * digest the host puts into the TEE's launch data so that attestation proves which document
- * (agent policy, guest configuration) the VM started with. Facts (PROTOCOLS.md section 2):
+ * (agent policy, guest configuration) the VM started with. Facts (upstream sources in brackets):
  * - TOML: `version = "0.1.0"` (the only accepted value), `algorithm = "sha256"|"sha384"|"sha512"`,
  *   a `[data]` table of strings [kata-containers src/libs/kata-types/src/initdata.rs];
  * - digest = `algorithm` over the TOML bytes exactly as written (no re-serialization), then

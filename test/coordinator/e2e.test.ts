@@ -408,3 +408,101 @@ describe('protected volumes with the coordinator as version authority', () => {
     }
   });
 });
+
+describe('coordinator with hardware (DCAP) evidence from a generated Intel-shaped PKI', () => {
+  test('a bound SGX quote activates; a debug enclave and an unbound quote are refused', async () => {
+    const { buildFakeDcap, FAKE_NOW } = await import('../support/fake_intel_pki.js');
+    const d = await mkdtemp(join(tmpdir(), 'cloister-e2e-dcap-'));
+    const p = await loadOrCreatePlatform(join(d, 'platform'));
+    const base = buildFakeDcap();
+    // the coordinator's clock sits inside the generated PKI's validity; its TLS certificate is
+    // therefore not valid today, so this test talks to it without TLS verification
+    const c = await startCoordinator({
+      simulation: false, stateDir: join(d, 'state'), port: 0, log: quiet, clock: { now: () => FAKE_NOW },
+      evidenceProvider: simulatedProvider({ platform: p, measurement: '00'.repeat(48) }),
+      trustRoots: [base.root], dcapCollateral: async () => base.bundle,
+    });
+    try {
+      const https = await import('node:https');
+      const post = (path: string, body: unknown) =>
+        new Promise<{ status: number; json: { code?: string; nonce?: string; certificate?: string } }>((resolve, reject) => {
+          const req = https.request(new URL(path, c.url), { method: 'POST', rejectUnauthorized: false, headers: { 'content-type': 'application/json' } }, (res) => {
+            let s = '';
+            res.on('data', (x: Buffer) => (s += x.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(s) as { code?: string } }));
+          });
+          req.on('error', reject);
+          req.end(JSON.stringify(body));
+        });
+      const manifest = JSON.stringify({ packages: { enclave: { sgx: { mrenclave: ['aa'.repeat(32)] } } }, workloads: { enclave: { package: 'enclave' } } });
+      assert.equal((await post('/api/v1/manifest', { manifest })).status, 200);
+      const attempt = async (o: { debug?: boolean; bind?: boolean }) => {
+        const nonce = (await post('/api/v1/nonce', {})).json.nonce!;
+        const key = await createInstanceKey('enclave');
+        const reportData = o.bind === false ? new Uint8Array(64).fill(9) : activationReportData(key.spki, Buffer.from(nonce, 'hex'));
+        const q = buildFakeDcap({ reportData, debug: o.debug ?? false });
+        return post('/api/v1/activate', { workload: 'enclave', nonce, evidence: { tee: 'sgx', data: Buffer.from(q.quoteBytes).toString('base64') }, csr: key.csrPem });
+      };
+      const ok = await attempt({});
+      assert.equal(ok.status, 200, JSON.stringify(ok.json));
+      assert.match(ok.json.certificate ?? '', /BEGIN CERTIFICATE/);
+      const debug = await attempt({ debug: true });
+      assert.equal(debug.status, 403);
+      assert.equal(debug.json.code, 'DEBUG_NOT_ALLOWED');
+      const unbound = await attempt({ bind: false });
+      assert.equal(unbound.status, 403);
+      assert.equal(unbound.json.code, 'REPORT_DATA_MISMATCH');
+      const simulated = await post('/api/v1/activate', { workload: 'enclave', nonce: (await post('/api/v1/nonce', {})).json.nonce, evidence: { tee: 'tdx', data: Buffer.from(base.quoteBytes).toString('base64') }, csr: (await createInstanceKey('x')).csrPem });
+      assert.equal(simulated.json.code, 'TEE_MISMATCH');
+    } finally {
+      await c.close();
+      await rm(d, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('deactivation', () => {
+  test('the instance deactivates itself over mTLS; its serial appears on the CRL; others cannot deactivate it', async () => {
+    const d = await mkdtemp(join(tmpdir(), 'cloister-e2e-deact-'));
+    const platformDir = join(d, 'platform');
+    const p = await loadOrCreatePlatform(platformDir);
+    await writeFile(join(d, 'program.js'), 'd');
+    const m = await measurePath(join(d, 'program.js'));
+    const c = await startCoordinator({ simulation: true, stateDir: join(d, 'state'), platformDir, port: 0, log: quiet });
+    try {
+      const att = await attestCoordinator(c.url, { simulation: true, platformDir, now: new Date(), random });
+      await call('POST', c.url, '/api/v1/manifest', { manifest: manifestText(m) }, att.rootCaPem);
+      const act = () => activate({ coordinatorUrl: c.url, rootCaPem: att.rootCaPem, workload: 'api', provider: simulatedProvider({ platform: p, measurement: m }), now: new Date() });
+      const a = await act();
+      const b = await act();
+      const { deactivate } = await import('../../src/runtime/index.js');
+      const crlHex = async () =>
+        new Promise<string>((resolve, reject) => {
+          import('node:https').then((https) =>
+            https.get(new URL('/api/v1/crl', c.url), { ca: att.rootCaPem, checkServerIdentity: () => undefined }, (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (x: Buffer) => chunks.push(x));
+              res.on('end', () => resolve(Buffer.concat(chunks).toString('hex')));
+            }).on('error', reject),
+          );
+        });
+      const serial = new X509Certificate(a.certificatePem).serialNumber.toLowerCase().replace(/^0+/, '');
+      assert.ok(!(await crlHex()).includes(serial));
+      // b's certificate cannot deactivate a
+      await assert.rejects(
+        deactivate({ coordinatorUrl: c.url, rootCaPem: att.rootCaPem, workload: 'api', instanceId: a.instanceId, keyPem: b.keyPem, certificatePem: b.certificatePem, chainPem: b.chainPem }),
+        (e: unknown) => (e as { detail?: { code?: string } }).detail?.code === 'INSTANCE_NOT_AUTHENTICATED',
+      );
+      await deactivate({ coordinatorUrl: c.url, rootCaPem: att.rootCaPem, workload: 'api', instanceId: a.instanceId, keyPem: a.keyPem, certificatePem: a.certificatePem, chainPem: a.chainPem });
+      assert.ok((await crlHex()).includes(serial), 'revoked serial on the CRL');
+      // the revoked certificate no longer authenticates
+      await assert.rejects(
+        deactivate({ coordinatorUrl: c.url, rootCaPem: att.rootCaPem, workload: 'api', instanceId: a.instanceId, keyPem: a.keyPem, certificatePem: a.certificatePem, chainPem: a.chainPem }),
+        (e: unknown) => (e as { detail?: { code?: string } }).detail?.code === 'INSTANCE_NOT_AUTHENTICATED',
+      );
+    } finally {
+      await c.close();
+      await rm(d, { recursive: true, force: true });
+    }
+  });
+});

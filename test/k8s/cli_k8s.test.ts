@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -8,7 +9,8 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { runCli } from '../support/cli_run.js';
 import { SKIP_NO_VECTORS, vectorPath } from '../support/vectors.js';
 import { config, KATA_POLICY, MANIFEST, pod } from './support/fixtures.js';
-import { initdataDigest, workloadInitdata } from '../../src/k8s/index.js';
+import { generateWebhookTls, initdataDigest, workloadInitdata } from '../../src/k8s/index.js';
+import { parseManifest } from '../../src/manifest/index.js';
 
 /** The `cloister k8s` commands end to end (in-process), including exit codes. */
 const dir = mkdtempSync(join(tmpdir(), 'cloister-k8s-'));
@@ -20,7 +22,7 @@ const file = (name: string, content: string) => {
 
 describe('cloister k8s', () => {
   test('install prints objects whose generated TLS chain verifies against the generated CA bundle', async () => {
-    const r = await runCli('k8s', 'install', '--namespace', 'prod');
+    const r = await runCli('k8s', 'install', '--namespace', 'prod', '--coordinator-runtime-class', 'kata-qemu-snp');
     assert.equal(r.code, 0, r.stderr);
     const objects = parseAllDocuments(r.stdout).map((d) => d.toJS()) as any[];
     const secret = objects.find((o) => o.kind === 'Secret');
@@ -32,19 +34,69 @@ describe('cloister k8s', () => {
     assert.equal(new X509Certificate(leafPem!).checkHost('cloister-webhook.prod.svc'), 'cloister-webhook.prod.svc');
   });
 
-  test('install --apply without kubectl fails with a clear code (exit 1); bad options are refused', async () => {
+  test('install --apply without kubectl fails with a clear code (exit 1); bad options are usage errors (exit 2)', async () => {
     const path = process.env.PATH;
     process.env.PATH = dir;
     try {
-      const r = await runCli('k8s', 'install', '--apply');
+      const r = await runCli('k8s', 'install', '--simulation', '--apply');
       assert.equal(r.code, 1);
       assert.match(r.stderr, /K8S_KUBECTL_FAILED/);
     } finally {
       process.env.PATH = path;
     }
-    const bad = await runCli('k8s', 'install', '--sgx-plugin', 'azure');
-    assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /K8S_CONFIG_INVALID/);
+    const bad: string[][] = [
+      [], // outside simulation the coordinator needs a TEE
+      ['--simulation', '--sgx-plugin', 'azure'],
+      ['--simulation', '--namespace', 'Bad_NS'],
+      ['--simulation', '--webhook-replicas', 'two'],
+      ['--simulation', '--default-epc', 'lots'],
+      ['--simulation', '--sgx-toleration', 'sgx'],
+      ['--simulation', '--initdata-algorithm', 'md5'],
+      ['--coordinator-runtime-class', 'kata-qemu-snp', '--coordinator-sgx'],
+    ];
+    for (const args of bad) {
+      const r = await runCli('k8s', 'install', ...args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /K8S_(CONFIG|QUANTITY)_INVALID/, args.join(' '));
+      assert.equal(r.stdout, '', 'nothing rendered');
+    }
+    const unreadable = await runCli('k8s', 'install', '--simulation', '--kata-policy', join(dir, 'missing.rego'));
+    assert.equal(unreadable.code, 2);
+    assert.match(unreadable.stderr, /INPUT_UNREADABLE/);
+  });
+
+  test('webhook: a bad --listen is a usage error; bad TLS and a port in use are typed errors', async () => {
+    const tls = await generateWebhookTls({ namespace: 'cloister', now: new Date() });
+    const cert = file('tls.crt', tls.certChainPem);
+    const key = file('tls.key', tls.keyPem);
+    const manifest = file('wh-manifest.json', JSON.stringify(MANIFEST));
+    const base = ['k8s', 'webhook', '--coordinator', 'https://c.cloister.svc:4433', '--launcher-image', 'l:1', '--manifest', manifest];
+    for (const listen of ['127.0.0.1:70000', '127.0.0.1:0', 'nohost', '127.0.0.1:http']) {
+      const r = await runCli(...base, '--tls-cert', cert, '--tls-key', key, '--listen', listen);
+      assert.equal(r.code, 2, listen);
+    }
+    const r2 = await runCli(...base, '--tls-cert', cert, '--tls-key', key, '--sgx-plugin', 'azure');
+    assert.equal(r2.code, 2);
+    assert.match(r2.stderr, /K8S_CONFIG_INVALID/);
+    const missing = await runCli(...base, '--tls-cert', join(dir, 'nope.crt'), '--tls-key', key);
+    assert.equal(missing.code, 2);
+    const other = await generateWebhookTls({ namespace: 'cloister', now: new Date() });
+    const wrongKey = await runCli(...base, '--tls-cert', cert, '--tls-key', file('other.key', other.keyPem), '--listen', '127.0.0.1:1');
+    assert.equal(wrongKey.code, 1, wrongKey.stderr);
+    assert.match(wrongKey.stderr, /K8S_TLS_INVALID/);
+    const garbage = await runCli(...base, '--tls-cert', file('garbage.crt', 'not a certificate'), '--tls-key', key, '--listen', '127.0.0.1:1');
+    assert.match(garbage.stderr, /K8S_TLS_INVALID/);
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (busy.address() as AddressInfo).port;
+      const inUse = await runCli(...base, '--tls-cert', cert, '--tls-key', key, '--listen', `127.0.0.1:${port}`);
+      assert.equal(inUse.code, 1);
+      assert.match(inUse.stderr, /K8S_LISTEN_FAILED/);
+      assert.match(inUse.stderr, /EADDRINUSE/);
+    } finally {
+      busy.close();
+    }
   });
 
   test('initdata of the Kata example pod: digest and reference values', { skip: SKIP_NO_VECTORS }, async () => {
@@ -74,5 +126,38 @@ describe('cloister k8s', () => {
     assert.equal(notVm.code, 2);
     const none = await runCli('k8s', 'initdata', file('empty.yaml', 'kind: ConfigMap\n'));
     assert.equal(none.code, 2);
+  });
+  test('initdata --write-manifest adds the reference value to the package (YAML or JSON as given); unknown workload: exit 1', async () => {
+    const policy = file('policy2.rego', KATA_POLICY);
+    const coordinator = 'https://cloister-coordinator.cloister.svc:4433';
+    const want = initdataDigest(workloadInitdata(config(), 'db'));
+    const other = 'ab'.repeat(32);
+    const yamlIn = file('m.yaml', `# reviewed by ops\n${stringify({ ...MANIFEST, packages: { ...MANIFEST.packages, snpvm: { snp: { ...MANIFEST.packages.snpvm!.snp, hostData: [other] } } } })}`);
+    const podFile = file('db.yaml', stringify(pod({ workload: 'db' })));
+    const out = join(dir, 'm-out.yaml');
+    const r = await runCli('k8s', 'initdata', podFile, '--manifest', yamlIn, '--coordinator', coordinator, '--kata-policy', policy, '--write-manifest', out);
+    assert.equal(r.code, 0, r.stderr);
+    const written = readFileSync(out, 'utf8');
+    assert.match(written, /^# reviewed by ops/, 'YAML comments survive');
+    assert.deepEqual(parseManifest(written).packages.snpvm!.snp!.hostData, [other, want.snpHostData], 'added, others kept');
+    // TDX workload from a JSON manifest: JSON out, mrConfigId
+    const jsonIn = file('m.json', JSON.stringify(MANIFEST));
+    const jsonOut = join(dir, 'm-out.json');
+    const tdx = await runCli('k8s', 'initdata', file('api.yaml', stringify(pod({ workload: 'api' }))), '--manifest', jsonIn, '--coordinator', coordinator, '--kata-policy', policy, '--write-manifest', jsonOut);
+    assert.equal(tdx.code, 0, tdx.stderr);
+    const jsonText = readFileSync(jsonOut, 'utf8');
+    assert.doesNotThrow(() => JSON.parse(jsonText));
+    assert.deepEqual(parseManifest(jsonText).packages.tdvm!.tdx!.mrConfigId, [initdataDigest(workloadInitdata(config(), 'api')).tdxMrConfigId]);
+    // running it again changes nothing
+    const again = await runCli('k8s', 'initdata', podFile, '--manifest', out, '--coordinator', coordinator, '--kata-policy', policy, '--write-manifest', out);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(readFileSync(out, 'utf8'), written);
+    // the manifest lacks the workload
+    const unknown = await runCli('k8s', 'initdata', file('pay.yaml', stringify(pod({ workload: 'payments' }))), '--manifest', yamlIn, '--coordinator', coordinator, '--kata-policy', policy, '--write-manifest', join(dir, 'never.yaml'));
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /K8S_WORKLOAD_UNKNOWN/);
+    assert.throws(() => readFileSync(join(dir, 'never.yaml')), 'nothing written');
+    const noManifest = await runCli('k8s', 'initdata', podFile, '--coordinator', coordinator, '--kata-policy', policy, '--write-manifest', out);
+    assert.equal(noManifest.code, 2);
   });
 });

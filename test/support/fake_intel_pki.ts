@@ -167,6 +167,11 @@ export interface FakeOptions {
   readonly teeTcbSvn?: Uint8Array;
   /** the PCK leaf's SGX extension fields */
   readonly pck?: Partial<SgxExtensionFields>;
+  /** SGX: the enclave's report data (64 bytes) and its DEBUG attribute */
+  readonly reportData?: Uint8Array;
+  readonly debug?: boolean;
+  /** a root certificate of its own (same key, fresh signature) instead of the per-process one */
+  readonly freshRoot?: boolean;
 }
 
 export interface FakeDcap {
@@ -272,8 +277,8 @@ function body(tee: 'sgx' | 'tdx', o: FakeOptions): Uint8Array {
     const b = new Uint8Array(384);
     b.fill(0xaa, 64, 96); // MRENCLAVE
     b.fill(0xbb, 128, 160); // MRSIGNER
-    b.set(Buffer.from('0500000000000000e700000000000000', 'hex'), 48);
-    b.set(Buffer.from('cloister fake sgx quote'), 320);
+    b.set(Buffer.from(o.debug === true ? '0700000000000000e700000000000000' : '0500000000000000e700000000000000', 'hex'), 48);
+    b.set(o.reportData ?? Buffer.from('cloister fake sgx quote'), 320);
     return b;
   }
   const b = new Uint8Array(584);
@@ -286,13 +291,17 @@ function body(tee: 'sgx' | 'tdx', o: FakeOptions): Uint8Array {
   return b;
 }
 
+let rootDerCache: Uint8Array | undefined;
+
 /** Builds a complete, valid fake DCAP case; each option breaks or changes one thing. */
 export function buildFakeDcap(o: FakeOptions = {}): FakeDcap {
   const k = keys();
   const tee = o.tee ?? 'sgx';
   const rootName = dname('Intel SGX Root CA');
   const caName = dname('Intel SGX PCK Platform CA');
-  const rootDer = makeCert({ serial: SERIAL.root, issuer: rootName, subject: rootName, notBefore: CERT_FROM, notAfter: new Date('2049-12-31T23:59:59Z'), publicKey: k.root.publicKey, signer: k.root.privateKey, ca: true });
+  // one root certificate per process (ECDSA signatures are randomized): every case chains to the same trust root
+  const makeRoot = () => makeCert({ serial: SERIAL.root, issuer: rootName, subject: rootName, notBefore: CERT_FROM, notAfter: new Date('2049-12-31T23:59:59Z'), publicKey: k.root.publicKey, signer: k.root.privateKey, ca: true });
+  const rootDer = o.freshRoot === true ? makeRoot() : (rootDerCache ??= makeRoot());
   const caDer = makeCert({ serial: SERIAL.pckCa, issuer: rootName, subject: caName, notBefore: CERT_FROM, notAfter: CERT_TO, publicKey: k.pckCa.publicKey, signer: k.root.privateKey, ca: true });
   const ext: SgxExtensionFields = {
     ppid: '00112233445566778899aabbccddeeff',

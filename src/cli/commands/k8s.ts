@@ -170,19 +170,25 @@ async function webhook(f: WebhookFlags): Promise<number> {
     onError: (e) => log({ code: (e as { code?: string }).code, error: (e as Error).message }, 'manifest not loaded'),
   });
   await poller.refresh();
-  const server = await startWebhook({
-    config: () => {
-      const lm = poller.current();
-      if (lm === undefined) throw new K8sError('K8S_MANIFEST_UNAVAILABLE', 'the webhook has no manifest yet (create the cloister-manifest ConfigMap, or set the coordinator\'s manifest)');
-      return factory(lm);
-    },
-    tls,
-    entrypoints: {
-      registry: createRegistryClient({ timeoutMs: registryTimeoutMs, plainHttpHosts: f.plainHttpRegistry ?? [] }),
-      resolveTags: f.resolveEntrypoints === true,
-    },
-    host: (m[1] ?? m[2])!, port, log,
-  });
+  let server;
+  try {
+    server = await startWebhook({
+      config: () => {
+        const lm = poller.current();
+        if (lm === undefined) throw new K8sError('K8S_MANIFEST_UNAVAILABLE', 'the webhook has no manifest yet (create the cloister-manifest ConfigMap, or set the coordinator\'s manifest)');
+        return factory(lm);
+      },
+      tls,
+      entrypoints: {
+        registry: createRegistryClient({ timeoutMs: registryTimeoutMs, plainHttpHosts: f.plainHttpRegistry ?? [] }),
+        resolveTags: f.resolveEntrypoints === true,
+      },
+      host: (m[1] ?? m[2])!, port, log,
+    });
+  } catch (e) {
+    poller.stop(); // no timer left behind when listen or TLS fails
+    throw e;
+  }
   log({ url: server.url, simulation: f.simulation === true }, 'webhook listening');
   await new Promise<void>((resolve) => {
     const stop = (): void => void server.close().then(() => resolve());

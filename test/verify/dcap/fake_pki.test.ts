@@ -191,7 +191,7 @@ describe('fake Intel PKI: caching verifier', () => {
   });
   it('collateral prepared under a root the verifier does not trust -> UNTRUSTED_COLLATERAL_ROOT', () => {
     const f = buildFakeDcap();
-    const g = buildFakeDcap(); // a different root certificate (fresh signature) with the same shape
+    const g = buildFakeDcap({ freshRoot: true }); // a different root certificate (fresh signature) with the same shape
     const v = createDcapVerifier({ trustRoots: [f.root] });
     assertThrowsCode(() => v.verify(f.quote, prepareCollateral(g.bundle, { trustRoots: [g.root] }), { now: f.now, requireCrls: false }), 'UNTRUSTED_COLLATERAL_ROOT');
   });
