@@ -117,7 +117,11 @@ export async function httpGet(url: URL, o: HttpOptions, signal?: AbortSignal): P
       if (e instanceof CollateralError) throw e;
       if (combined.aborted) throw stopped(e);
       const reason = networkReason(e);
-      const retry = new CollateralError('COLLATERAL_FETCH_FAILED', `cannot fetch ${href}: ${reason}`, {
+      // DNS and connection failures usually mean no network: say what to do instead
+      const offline = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ENETUNREACH|EHOSTUNREACH/.test(reason)
+        ? ' (no network? use a local PCCS with --pccs URL, or verify with an offline bundle: --collateral bundle.json)'
+        : '';
+      const retry = new CollateralError('COLLATERAL_FETCH_FAILED', `cannot fetch ${href}: ${reason}${offline}`, {
         detail: detail({ reason, attempts: attempt + 1 }),
         cause: e,
       });

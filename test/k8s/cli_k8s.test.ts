@@ -65,7 +65,7 @@ describe('cloister k8s', () => {
     assert.match(unreadable.stderr, /INPUT_UNREADABLE/);
   });
 
-  test('webhook: a bad --listen is a usage error; bad TLS and a port in use are typed errors', async () => {
+  test('webhook: bad --listen, bad TLS and a port in use are typed errors with exit 2', async () => {
     const tls = await generateWebhookTls({ namespace: 'cloister', now: new Date() });
     const cert = file('tls.crt', tls.certChainPem);
     const key = file('tls.key', tls.keyPem);
@@ -82,7 +82,7 @@ describe('cloister k8s', () => {
     assert.equal(missing.code, 2);
     const other = await generateWebhookTls({ namespace: 'cloister', now: new Date() });
     const wrongKey = await runCli(...base, '--tls-cert', cert, '--tls-key', file('other.key', other.keyPem), '--listen', '127.0.0.1:1');
-    assert.equal(wrongKey.code, 1, wrongKey.stderr);
+    assert.equal(wrongKey.code, 2, wrongKey.stderr);
     assert.match(wrongKey.stderr, /K8S_TLS_INVALID/);
     const garbage = await runCli(...base, '--tls-cert', file('garbage.crt', 'not a certificate'), '--tls-key', key, '--listen', '127.0.0.1:1');
     assert.match(garbage.stderr, /K8S_TLS_INVALID/);
@@ -91,7 +91,7 @@ describe('cloister k8s', () => {
     try {
       const port = (busy.address() as AddressInfo).port;
       const inUse = await runCli(...base, '--tls-cert', cert, '--tls-key', key, '--listen', `127.0.0.1:${port}`);
-      assert.equal(inUse.code, 1);
+      assert.equal(inUse.code, 2);
       assert.match(inUse.stderr, /K8S_LISTEN_FAILED/);
       assert.match(inUse.stderr, /EADDRINUSE/);
     } finally {

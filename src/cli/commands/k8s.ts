@@ -6,7 +6,7 @@ import {
   addInitdataReference, ANNOTATION_KATA_INITDATA, checkCoordinatorUrl, checkInitdataAlgorithm, checkInstallOptions, checkSgxPlugin, createRegistryClient,
   decodeInitdataAnnotation, encodeInitdataAnnotation, fetchAttestedManifest, generateWebhookTls, initdataDigest, INSTALL_DEFAULTS, K8sError,
   kubectlApply, LABEL_WORKLOAD, loadManifestFile, packageTee, parsePod, pollManifest, renderInstall, startWebhook, webhookConfigFactory,
-  workloadInitdata, type InstallOptions, type LoadedManifest, type Pod,
+  workloadInitdata, type InitdataAlgorithm, type InstallOptions, type LoadedManifest, type Pod,
 } from '../../k8s/index.js';
 import { parseManifest } from '../../manifest/index.js';
 import { EXIT, UsageError } from '../exit.js';
@@ -22,15 +22,12 @@ const text = (path: string, what: string): string => Buffer.from(readInputFile(p
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 const DEFAULT_EPC_HELP = 'EPC for SGX pods with neither a cloister.dev/epc annotation nor a manifest epcSize';
 
-/** A bad flag value found by src/k8s is a usage error (exit 2); the K8S code stays in the message. */
-function usage<T>(fn: () => T): T {
+/** --initdata-algorithm: a bad flag value is a usage error (exit 2), not bad initdata. */
+function algorithmFlag(alg: string): InitdataAlgorithm {
   try {
-    return fn();
-  } catch (e) {
-    if (e instanceof K8sError && (e.code === 'K8S_CONFIG_INVALID' || e.code === 'K8S_QUANTITY_INVALID' || e.code === 'K8S_INITDATA_INVALID')) {
-      throw new UsageError('USAGE_ERROR', `${e.code}: ${e.message}`, { cause: e, detail: { code: e.code } });
-    }
-    throw e;
+    return checkInitdataAlgorithm(alg);
+  } catch (cause) {
+    throw new UsageError('USAGE_ERROR', `--initdata-algorithm '${alg}' is not sha256, sha384 or sha512`, { cause });
   }
 }
 
@@ -119,14 +116,15 @@ async function install(f: InstallFlags): Promise<number> {
     namespace: f.namespace, image: f.image, launcherImage: f.launcherImage ?? f.image, simulation: f.simulation === true,
     storageSize: f.storageSize, ...opt('storageClass', f.storageClass), ...opt('coordinatorRuntimeClass', f.coordinatorRuntimeClass),
     coordinatorSgx: f.coordinatorSgx === true, ...opt('coordinatorImage', f.coordinatorImage), coordinatorEpc: f.coordinatorEpc,
-    webhookReplicas: /^\d+$/.test(f.webhookReplicas) ? Number(f.webhookReplicas) : NaN, sgxPlugin: usage(() => checkSgxPlugin(f.sgxPlugin)), defaultEpc: f.defaultEpc,
+    webhookReplicas: /^\d+$/.test(f.webhookReplicas) ? Number(f.webhookReplicas) : NaN, sgxPlugin: checkSgxPlugin(f.sgxPlugin), defaultEpc: f.defaultEpc,
     snpRuntimeClass: f.snpRuntimeClass, tdxRuntimeClass: f.tdxRuntimeClass,
     ...opt('kataPolicy', f.kataPolicy === undefined ? undefined : text(f.kataPolicy, 'Kata policy')),
     sgxNodeSelector: f.sgxNodeSelector ?? [], sgxToleration: f.sgxToleration ?? [], cvmNodeSelector: f.cvmNodeSelector ?? [], cvmToleration: f.cvmToleration ?? [],
     initdataAlgorithm: f.initdataAlgorithm, resolveEntrypoints: f.resolveEntrypoints === true,
   };
-  // every option is checked before any key is generated: a typo costs nothing and says what is wrong
-  usage(() => checkInstallOptions(options));
+  // every option is checked before any key is generated: a typo costs nothing and says what is
+  // wrong (K8S_CONFIG_INVALID / K8S_QUANTITY_INVALID exit 2, src/cli/exit.ts)
+  checkInstallOptions(options);
   const tls = await generateWebhookTls({ namespace: f.namespace, now: new Date() });
   const yaml = renderInstall(options, tls);
   if (f.apply === true) await kubectlApply(yaml, f.context === undefined ? {} : { context: f.context });
@@ -151,9 +149,9 @@ async function webhook(f: WebhookFlags): Promise<number> {
   if (!(Number.isInteger(registryTimeoutMs) && registryTimeoutMs >= 100 && registryTimeoutMs <= 9000)) {
     throw new UsageError('USAGE_ERROR', `--registry-timeout '${f.registryTimeout}' is not 100..9000 ms (the API server allows the webhook 10 s)`);
   }
-  const factory = usage(() => webhookConfigFactory({
+  const factory = webhookConfigFactory({
     ...f, ...(f.kataPolicy === undefined ? {} : { kataPolicy: text(f.kataPolicy, 'Kata policy') }),
-  }));
+  });
   const tls = { certPem: text(f.tlsCert, 'TLS certificate'), keyPem: text(f.tlsKey, 'TLS key') };
   const log = (event: Record<string, unknown>, message: string): void => void process.stderr.write(`${JSON.stringify({ ...event, msg: message })}\n`);
   const keys = f.simPlatformKey?.map((p) => text(p, 'simulated platform key'));
@@ -219,8 +217,8 @@ async function initdata(file: string, f: InitdataFlags): Promise<number> {
     if (workload === undefined || f.coordinator === undefined || f.kataPolicy === undefined) {
       throw new UsageError('USAGE_ERROR', `the pod has no initdata annotation: give it the ${LABEL_WORKLOAD} label, and --coordinator and --kata-policy (as the webhook has)`);
     }
-    const cvm = { policy: text(f.kataPolicy, 'Kata policy'), initdataAlgorithm: usage(() => checkInitdataAlgorithm(f.initdataAlgorithm)) };
-    toml = workloadInitdata({ coordinatorUrl: usage(() => checkCoordinatorUrl(f.coordinator!)), cvm }, workload);
+    const cvm = { policy: text(f.kataPolicy, 'Kata policy'), initdataAlgorithm: algorithmFlag(f.initdataAlgorithm) };
+    toml = workloadInitdata({ coordinatorUrl: checkCoordinatorUrl(f.coordinator), cvm }, workload);
     source = `built as the webhook builds it for workload '${workload}'`;
   }
   const d = initdataDigest(toml);
