@@ -83,7 +83,7 @@ test('offline: one clear line naming the URL and the reason, exit 1', { skip: SK
   assert.equal(r.code, 1, r.stderr);
   const errors = r.stderr.split('\n').filter((l) => l.startsWith('error'));
   assert.equal(errors.length, 1, r.stderr);
-  assert.match(errors[0]!, new RegExp(`^error COLLATERAL_FETCH_FAILED: cannot fetch http://127\\.0\\.0\\.1:${port}/\\S+: ECONNREFUSED$`));
+  assert.match(errors[0]!, new RegExp(`^error COLLATERAL_FETCH_FAILED: cannot fetch http://127\\.0\\.0\\.1:${port}/\\S+: ECONNREFUSED \\(no network\\? use a local PCCS with --pccs URL, or verify with an offline bundle: --collateral bundle\\.json\\)$`));
 });
 
 test('usage errors exit 2: missing --out, bad --timeout, --pcs with --pccs, unreadable evidence', async () => {

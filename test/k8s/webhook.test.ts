@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Pod } from 'kubernetes-models/v1';
 import {
   decodeInitdataAnnotation, encodeInitdataAnnotation, generateWebhookTls, initdataDigest, K8sError, startWebhook, workloadInitdata,
   type JsonPatchOp, type WebhookConfig, type WebhookServer,
@@ -8,6 +7,7 @@ import {
 import { busyPod, config, COORDINATOR, LAUNCHER_IMAGE, MANIFEST_HASH, pod, review } from './support/fixtures.js';
 import { call } from './support/https_client.js';
 import { applyPatch } from './support/json_patch_apply.js';
+import { validateStrict } from './support/strict_schema.js';
 
 /**
  * The webhook over real HTTPS on 127.0.0.1, with TLS material from generateWebhookTls (the
@@ -39,7 +39,7 @@ async function admit(body: unknown, raw?: string): Promise<{ status: number; jso
   return { status: r.status, json: JSON.parse(r.body) as Json };
 }
 
-/** Admits `obj`; returns the patched pod (validated against the Pod schema) and the patch. */
+/** Admits `obj`; returns the patched pod (validated strictly against the Pod schema) and the patch. */
 async function mutated(obj: Json, uid = 'uid-1'): Promise<{ pod: Json; patch: JsonPatchOp[] }> {
   const { status, json } = await admit(review(obj, { uid }));
   assert.equal(status, 200);
@@ -50,7 +50,7 @@ async function mutated(obj: Json, uid = 'uid-1'): Promise<{ pod: Json; patch: Js
   const patch = json.response.patch === undefined ? [] : (JSON.parse(Buffer.from(json.response.patch, 'base64').toString('utf8')) as JsonPatchOp[]);
   if (patch.length > 0) assert.equal(json.response.patchType, 'JSONPatch');
   const out = applyPatch(obj, patch);
-  new Pod(out as any).validate();
+  validateStrict(out as Json);
   return { pod: out, patch };
 }
 
@@ -168,10 +168,29 @@ describe('webhook over HTTPS', () => {
     assert.equal(await deniedCode(pod({ workload: 'api' })), 'K8S_INITDATA_POLICY_MISSING');
   });
 
-  test('unlabelled pods are never touched, even without a manifest; labelled pods then fail closed', async () => {
+  test('re-admission after another webhook inserted a sidecar first: the wrapped container stays the workload, the sidecar is not wrapped', async () => {
+    current = config();
+    const { pod: p } = await mutated(pod({ workload: 'web' }));
+    const sidecar = { name: 'mesh-proxy', image: 'envoy:1.30', args: ['--config', '/etc/envoy.yaml'] };
+    const reinvoked = { ...p, spec: { ...p.spec, containers: [sidecar, ...p.spec.containers] } };
+    const { pod: q, patch } = await mutated(reinvoked, 'uid-re');
+    assert.deepEqual(patch, [], 'nothing to change');
+    assert.deepEqual(q.spec.containers[0], sidecar);
+    assert.equal(q.spec.containers.filter((c: Json) => c.command?.[0] === '/cloister/cloister-launcher').length, 1);
+    // also when the sidecar arrives with a command of its own (it would otherwise be the "first container")
+    const withCommand = { ...p, spec: { ...p.spec, containers: [{ ...sidecar, command: ['envoy'] }, ...p.spec.containers] } };
+    assert.deepEqual((await mutated(withCommand, 'uid-re2')).patch, []);
+  });
+
+  test('unlabelled pods are never touched, even without a manifest or when malformed; labelled pods then fail closed', async () => {
     current = config();
     const { patch } = await mutated(pod());
     assert.deepEqual(patch, []);
+    const malformed = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'odd', labels: { app: 'x' } }, spec: { containers: 'not a list' } };
+    const r = await admit(review(malformed, { uid: 'uid-odd' }));
+    assert.deepEqual([r.status, r.json.response.allowed, r.json.response.patch], [200, true, undefined]);
+    const noMeta = await admit(review({ kind: 'Pod', spec: null }, { uid: 'uid-nometa' }));
+    assert.deepEqual([noMeta.status, noMeta.json.response.allowed, noMeta.json.response.patch], [200, true, undefined]);
     current = undefined;
     assert.deepEqual((await mutated(pod(), 'uid-x')).patch, []);
     assert.equal(await deniedCode(pod({ workload: 'web' })), 'K8S_MANIFEST_UNAVAILABLE');
@@ -215,7 +234,8 @@ describe('webhook over HTTPS', () => {
     await mutated(pod({ workload: 'web', annotations: { 'cloister.dev/epc': '512Mi' } }));
     const r = await call(server.url, { method: 'GET', path: '/metrics', ca, servername: SERVERNAME });
     assert.equal(r.status, 200);
-    assert.match(r.body, /cloister_workload_epc_request_bytes\{workload="web",resource="sgx.intel.com\/epc"\} 536870912/);
+    assert.match(r.body, /cloister_webhook_epc_request_bytes\{workload="web",resource="sgx.intel.com\/epc"\} 536870912/);
+    assert.doesNotMatch(r.body, /cloister_workload_epc_request_bytes/, 'that name is the coordinator\'s (manifest epcSize)');
     assert.match(r.body, /cloister_webhook_admissions_total\{workload="web",result="mutated"\} \d+/);
     assert.match(r.body, /cloister_webhook_admissions_total\{workload="\(unknown\)",result="K8S_WORKLOAD_UNKNOWN"\} \d+/);
   });
