@@ -17,7 +17,8 @@ export {
   type UnsealResult,
 } from './sealing.js';
 export { openDataKey, SEALED_DATA_KEY_FILE, type DataKeyResult } from './data_key_file.js';
-export { openEtcdStore, type EtcdStore } from './etcd_store.js';
+export type { EtcdStore } from './etcd_store.js';
+export { openEtcdStore } from './etcd_lazy.js';
 export { DEFAULT_ETCD_PREFIX, type EtcdStoreOptions } from './etcd_options.js';
 export type { StoreChange, StoreWatch, WatchOptions } from './etcd_watch.js';
 export type { LeaderElection, Leadership } from './etcd_election.js';
