@@ -7,12 +7,12 @@
 //   api.mjs --cert F --key F --ca F --allow client[,other] --db-workload db
 //   env: API_LISTEN (127.0.0.1:0), DB_URL (https://127.0.0.1:PORT), API_INSTANCE, SESSION_SECRET
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, watchFile } from 'node:fs';
 import { createServer, request } from 'node:https';
 import { checkServerIdentity } from 'node:tls';
 
 const args = parseArgs(process.argv.slice(2), ['cert', 'key', 'ca', 'allow', 'db-workload']);
-const tls = { cert: readFileSync(args.cert), key: readFileSync(args.key), ca: readFileSync(args.ca) };
+let tls = { cert: readFileSync(args.cert), key: readFileSync(args.key), ca: readFileSync(args.ca) };
 const allowed = new Set(args.allow.split(','));
 const me = process.env.API_INSTANCE ?? 'api';
 
@@ -28,6 +28,16 @@ const server = createServer({ ...tls, requestCert: true, rejectUnauthorized: tru
   if (kv !== null && (req.method === 'GET' || req.method === 'PUT')) return forwardToDb(req, res, kv[1]);
   reply(res, 404, { error: 'not found' });
 });
+
+// cloister run renews the certificate while we run (rewriting the files): serve and call with the new one
+watchFile(args.cert, { interval: 2000 }, () => {
+  try {
+    tls = { cert: readFileSync(args.cert), key: readFileSync(args.key), ca: readFileSync(args.ca) };
+    server.setSecureContext({ ...tls, minVersion: 'TLSv1.3' });
+  } catch (e) {
+    console.error(`api: keeping the old certificate, reload failed: ${e.message}`);
+  }
+}).unref();
 
 function forwardToDb(req, res, key) {
   const body = [];

@@ -9,7 +9,7 @@
 //
 //   db.mjs --cert F --key F --ca F --allow api --data DIR --key-file F [--versions FILE]
 //   env: DB_LISTEN (127.0.0.1:0), CLOISTER_COORDINATOR (set by cloister run)
-import { readFileSync } from 'node:fs';
+import { readFileSync, watchFile } from 'node:fs';
 import { createServer } from 'node:https';
 import { coordinatorVersionAuthority, fileVersionAuthority, openProtectedVolume } from 'cloister';
 
@@ -28,8 +28,8 @@ try {
         : coordinatorVersionAuthority({
             coordinatorUrl: process.env.CLOISTER_COORDINATOR ?? fail('CLOISTER_COORDINATOR is not set (start the db with cloister run)'),
             rootCaPem: readFileSync(args.ca, 'utf8'),
-            certificatePem: readFileSync(args.cert, 'utf8'),
-            keyPem: readFileSync(args.key, 'utf8'),
+            // re-read on every request: cloister run renews the certificate while the db runs
+            credentials: () => ({ certificatePem: readFileSync(args.cert, 'utf8'), keyPem: readFileSync(args.key, 'utf8') }),
           }),
   });
 } catch (e) {
@@ -67,6 +67,15 @@ function send(res, status, body) {
   res.writeHead(status, { 'content-type': status === 200 && typeof body === 'string' && body.startsWith('{') ? 'application/json' : 'text/plain' });
   res.end(body);
 }
+
+// cloister run renews the certificate while we run (rewriting the files): serve with the new one
+watchFile(args.cert, { interval: 2000 }, () => {
+  try {
+    server.setSecureContext({ cert: readFileSync(args.cert), key: readFileSync(args.key), ca: readFileSync(args.ca), minVersion: 'TLSv1.3' });
+  } catch (e) {
+    process.stderr.write(`db: keeping the old certificate, reload failed: ${e.message}\n`);
+  }
+}).unref();
 
 function parseArgs(argv, names) {
   const out = {};

@@ -24,4 +24,4 @@ export {
   type AttestationResponse,
   type StatusResponse,
 } from './responses.js';
-export { coordinatorVersionAuthority, type CoordinatorAuthorityOptions } from './volume_authority.js';
+export { coordinatorVersionAuthority, type CoordinatorAuthorityOptions, type InstanceCredentials } from './volume_authority.js';

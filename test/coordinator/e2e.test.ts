@@ -373,7 +373,7 @@ describe('protected volumes with the coordinator as version authority', () => {
         activate({ coordinatorUrl: c.url, rootCaPem: att.rootCaPem, workload, provider: simulatedProvider({ platform: p, measurement: m }), now: new Date() });
       const db = await act('db');
       const authority = (a: typeof db) =>
-        coordinatorVersionAuthority({ coordinatorUrl: c.url, rootCaPem: att.rootCaPem, certificatePem: [a.certificatePem, ...a.chainPem].join(''), keyPem: a.keyPem });
+        coordinatorVersionAuthority({ coordinatorUrl: c.url, rootCaPem: att.rootCaPem, credentials: { certificatePem: [a.certificatePem, ...a.chainPem].join(''), keyPem: a.keyPem } });
       const key = new Uint8Array(randomBytes(32));
       const dir = join(d, 'volume');
       const v1 = await openProtectedVolume({ dir, key, volumeId: 'data', versions: authority(db) });
@@ -402,6 +402,14 @@ describe('protected volumes with the coordinator as version authority', () => {
       const renewed = await activate({ coordinatorUrl: c.url, rootCaPem: att.rootCaPem, workload: 'db', instanceId: db.instanceId, provider: simulatedProvider({ platform: p, measurement: m }), now: new Date() });
       await assert.rejects(authority(db).get('data'), (e: unknown) => (e as { detail?: { code?: string } }).detail?.code === 'INSTANCE_NOT_AUTHENTICATED');
       assert.equal((await authority(renewed).get('data'))?.version, 2);
+      // a long-running workload passes a function that returns its current (renewed) credentials
+      let current = db;
+      const live = coordinatorVersionAuthority({
+        coordinatorUrl: c.url, rootCaPem: att.rootCaPem,
+        credentials: () => ({ certificatePem: [current.certificatePem, ...current.chainPem].join(''), keyPem: current.keyPem }),
+      });
+      current = renewed;
+      assert.equal((await live.get('data'))?.version, 2);
     } finally {
       await c.close();
       await rm(d, { recursive: true, force: true });
