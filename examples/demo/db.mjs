@@ -8,7 +8,7 @@
 // when the volume was tampered with, swapped or rolled back.
 //
 //   db.mjs --cert F --key F --ca F --allow api --data DIR --key-file F [--versions FILE]
-//   env: DB_LISTEN (127.0.0.1:0), CLOISTER_COORDINATOR (set by cloister run)
+//   env: DB_LISTEN (127.0.0.1:0), CLOISTER_COORDINATOR (the coordinator URL; the demo sets it for cloister run and the program)
 import { readFileSync, watchFile } from 'node:fs';
 import { createServer } from 'node:https';
 import { coordinatorVersionAuthority, fileVersionAuthority, openProtectedVolume } from 'cloister';
