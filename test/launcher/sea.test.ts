@@ -68,7 +68,7 @@ test('measure prints the same measurement as the library', { skip: SKIP }, async
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, `${await measurePath(tree)}\n`);
   const missing = launch('measure', join(work, 'missing'));
-  assert.equal(missing.status, 1);
+  assert.equal(missing.status, 2); // unreadable input is a usage error
   assert.match(missing.stderr, /^error MEASURE_PATH_UNREADABLE: /);
 });
 
@@ -94,4 +94,49 @@ test('usage errors exit 2 without a stack trace', { skip: SKIP }, () => {
   const r = launch('protect', 'verify', join(work, 'nowhere'));
   assert.equal(r.status, 2);
   assert.doesNotMatch(r.stderr, /\n\s+at /);
+});
+
+test('run: the executable attests a coordinator, activates, writes 0600 files and passes the exit code through', { skip: SKIP }, async () => {
+  const { spawn } = await import('node:child_process');
+  const { statSync, chmodSync } = await import('node:fs');
+  const { pino } = await import('pino');
+  const { startCoordinator } = await import('../../src/coordinator/index.js');
+  const { attestCoordinator, request } = await import('../../src/runtime/index.js');
+  const platformDir = join(work, 'platform');
+  const program = join(work, 'prog.sh');
+  writeFileSync(program, '#!/bin/sh\ntest -s "$1" || exit 3\nexit 7\n');
+  chmodSync(program, 0o755);
+  const measurement = await measurePath(program);
+  const c = await startCoordinator({ simulation: true, stateDir: join(work, 'state'), platformDir, port: 0, log: pino({ level: 'silent' }) });
+  try {
+    const att = await attestCoordinator(c.url, { simulation: true, platformDir, now: new Date(), random: { bytes: (n) => new Uint8Array(n).map(() => Math.floor(Math.random() * 256)) } });
+    const secretFile = join(work, 'out', 'secret.hex');
+    const manifest = JSON.stringify({
+      packages: { p: { simulated: { measurements: [measurement] } } },
+      workloads: { w: { package: 'p', files: { [secretFile]: '{{ secrets.k.hex }}' }, argv: [secretFile] } },
+      secrets: { k: { type: 'symmetric-key', size: 256 } },
+    });
+    await request('POST', new URL('/api/v1/manifest', c.url), { manifest }, { ca: att.rootCaPem, timeoutMs: 10_000 });
+    // an empty environment except what the launcher is configured with (as an admission webhook would set it)
+    const env = { CLOISTER_COORDINATOR: c.url, CLOISTER_WORKLOAD: 'w', CLOISTER_SIMULATION: '1', CLOISTER_TEE: 'simulated', CLOISTER_SIM_PLATFORM_DIR: platformDir, HOME: work };
+    // asynchronous: the coordinator answering the launcher lives in this process's event loop
+    const runLauncher = async () => {
+      const child = spawn(LAUNCHER, ['run', '--', program], { env, cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', (n) => resolve(n)));
+      return { code, stderr };
+    };
+    const ok = await runLauncher();
+    assert.equal(ok.code, 7, ok.stderr);
+    assert.equal(statSync(secretFile).mode & 0o777, 0o600);
+    assert.match(readFileSync(secretFile, 'utf8'), /^[0-9a-f]{64}$/);
+    // a modified program is refused activation and never runs
+    writeFileSync(program, '#!/bin/sh\nexit 0\n');
+    const refused = await runLauncher();
+    assert.equal(refused.code, 125, refused.stderr);
+    assert.match(refused.stderr, /MEASUREMENT_MISMATCH/);
+  } finally {
+    await c.close();
+  }
 });
