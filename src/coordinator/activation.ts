@@ -70,7 +70,8 @@ const dec = new TextDecoder();
  * then is a certificate issued and the instance recorded in one conditional commit.
  */
 export async function activate(deps: ActivationDeps, m: ActiveManifest, req: ActivateRequest): Promise<ActivateResult> {
-  const workload = m.manifest.workloads[req.workload];
+  // own properties only: a workload named 'constructor' or '__proto__' must not find Object's
+  const workload = Object.hasOwn(m.manifest.workloads, req.workload) ? m.manifest.workloads[req.workload] : undefined;
   if (workload === undefined) throw new CoordinatorError('WORKLOAD_UNKNOWN', `the manifest declares no workload '${req.workload}'`);
   if (req.instanceId !== undefined && !INSTANCE_ID_RE.test(req.instanceId)) {
     throw new CoordinatorError('REQUEST_INVALID', `instanceId '${req.instanceId}' must be 1-63 lowercase letters, digits, '.' or '-'`);

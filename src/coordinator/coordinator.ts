@@ -139,7 +139,7 @@ export async function createCoordinator(deps: CoordinatorDeps) {
         return r;
       } catch (e) {
         const code = (e as { code?: string }).code ?? 'INTERNAL_ERROR';
-        const known = m.manifest.workloads[req.workload] !== undefined;
+        const known = Object.hasOwn(m.manifest.workloads, req.workload);
         deps.metrics.activations.inc({ workload: known ? req.workload : '(unknown)', result: code });
         deps.metrics.activationSeconds.observe({ result: 'error' }, Number(process.hrtime.bigint() - started) / 1e9);
         deps.log.warn({ workload: req.workload, code }, 'activation refused');

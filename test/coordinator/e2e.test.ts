@@ -168,6 +168,10 @@ describe('coordinator over HTTPS (simulation mode)', () => {
     const unknown = await rawActivate(await simulatedBody('nope'));
     assert.equal(unknown.status, 404);
     assert.equal(codeOf(unknown), 'WORKLOAD_UNKNOWN');
+    for (const name of ['constructor', '__proto__', 'toString']) {
+      const proto = await rawActivate(await simulatedBody(name));
+      assert.equal(codeOf(proto), 'WORKLOAD_UNKNOWN', name);
+    }
 
     assert.equal((await rawActivate(await simulatedBody('single'))).status, 200);
     const over = await rawActivate(await simulatedBody('single'));
