@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { replaceFileDurably } from './durable_file.js';
 import { ClientError } from './errors.js';
 import { parseCoordinatorUrl } from './https.js';
 
@@ -52,26 +52,10 @@ export async function loadCoordinatorRoot(coordinatorUrl: string, env: Env = pro
  * directory. Parent directories are created 0700.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
-  const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const fh = await open(temp, 'wx', mode);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(temp, path);
-    const dh = await open(dir, 'r');
-    try {
-      await dh.sync();
-    } finally {
-      await dh.close();
-    }
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await replaceFileDurably(path, data, mode);
   } catch (cause) {
-    await rm(temp, { force: true }).catch(() => undefined);
     throw new ClientError('CA_STORE_UNUSABLE', `cannot write '${path}' (${errno(cause)})`, { cause, detail: { path } });
   }
 }

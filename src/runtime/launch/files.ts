@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
+import { chmod, mkdir, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, normalize } from 'node:path';
+import { replaceFileDurably } from '../durable_file.js';
 import { LaunchError } from './errors.js';
 
 /**
@@ -30,26 +30,10 @@ export async function writeOwnerOnlyFile(path: string, data: Uint8Array): Promis
     throw new LaunchError('LAUNCH_FILES_UNWRITABLE', `refusing to write '${path}': not an absolute, normalized file path`, { detail: { path } });
   }
   const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.cloister-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
   try {
     await makeDirs(dir);
-    const fh = await open(temp, 'wx', FILE_MODE);
-    try {
-      await fh.chmod(FILE_MODE);
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(temp, path);
-    const dh = await open(dir, 'r');
-    try {
-      await dh.sync();
-    } finally {
-      await dh.close();
-    }
+    await replaceFileDurably(path, data, FILE_MODE);
   } catch (cause) {
-    await rm(temp, { force: true }).catch(() => undefined);
     if (cause instanceof LaunchError) throw cause;
     const errno = (cause as NodeJS.ErrnoException).code ?? 'error';
     throw new LaunchError(
