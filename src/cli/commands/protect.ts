@@ -114,8 +114,13 @@ async function unsealCommand(volumeDir: string, outDir: string, f: VolumeFlags, 
   for (const path of paths) {
     const data = await volume.readFile(path); // every file authenticates before any is written out
     const target = join(outDir, path); // volume paths have no '..' or absolute segments (checkVolumePath)
-    await mkdir(dirname(target), { recursive: true, mode: 0o700 });
-    await writeFile(target, data, { mode: 0o600 });
+    try {
+      await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+      await writeFile(target, data, { mode: 0o600 });
+    } catch (cause) {
+      const why = (cause as NodeJS.ErrnoException).code ?? 'error';
+      throw new UsageError('USAGE_ERROR', `cannot write '${target}' into the output directory '${outDir}' (${why}): is it a writable directory?`, { cause });
+    }
   }
   const s = volume.state();
   out(`unsealed ${plural(paths.length, 'file')} of volume ${volume.volumeId} version ${s.version} into ${outDir}\n`);

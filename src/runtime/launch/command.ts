@@ -24,7 +24,7 @@ export async function resolveCommand(command: string, o: { readonly cwd: string;
   if (command.includes('/')) {
     const path = isAbsolute(command) ? command : resolve(o.cwd, command);
     const problem = await executableProblem(path);
-    if (problem === 'missing') throw notFound(command, `'${path}' does not exist`);
+    if (problem === 'missing') throw notFound(command, path === command ? 'does not exist' : `('${path}') does not exist`);
     if (problem !== undefined) throw notExecutable(command, path, problem);
     return { path, argv0: command };
   }

@@ -40,7 +40,10 @@ export async function attestStep(c: LaunchConfig, o: { readonly now: Date; reado
   } catch (e) {
     const reason = codeOf(e);
     const hint = ATTEST_HINTS[reason] ?? "check the coordinator's evidence and your trust settings (--simulation, --manifest-hash)";
-    throw new LaunchError('LAUNCH_COORDINATOR_NOT_TRUSTED', `coordinator ${c.coordinatorUrl} failed attestation: ${reason}: ${oneLine(e)}; ${hint}`, {
+    const message = oneLine(e);
+    // the client library's messages often end with their own hint: do not say it twice
+    const withHint = /; (check|pass) /.test(message) ? message : `${message}; ${hint}`;
+    throw new LaunchError('LAUNCH_COORDINATOR_NOT_TRUSTED', `coordinator ${c.coordinatorUrl} failed attestation: ${reason}: ${withHint}`, {
       cause: e,
       detail: { reason },
     });

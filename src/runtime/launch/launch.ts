@@ -155,6 +155,9 @@ export function launchExitCode(e: unknown): number {
       return LAUNCH_EXIT.NOT_EXECUTABLE;
     case 'LAUNCH_INTERRUPTED':
       return signalExitCode(e.detail?.signal as ForwardedSignal);
+    case 'LAUNCH_COORDINATOR_NOT_TRUSTED':
+      // a malformed --coordinator URL is a usage error, not a refused coordinator
+      return e.detail?.reason === 'COORDINATOR_URL_INVALID' ? LAUNCH_EXIT.USAGE : LAUNCH_EXIT.FAILED;
     default:
       return LAUNCH_EXIT.FAILED;
   }
