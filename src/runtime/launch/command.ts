@@ -29,7 +29,8 @@ export async function resolveCommand(command: string, o: { readonly cwd: string;
     return { path, argv0: command };
   }
   let firstProblem: { path: string; why: string } | undefined;
-  for (const dir of (o.pathEnv ?? '').split(delimiter)) {
+  // like execvp: without PATH, the default search path (glibc's _CS_PATH)
+  for (const dir of (o.pathEnv ?? '/bin:/usr/bin').split(delimiter)) {
     const path = resolve(o.cwd, join(dir === '' ? '.' : dir, command));
     const problem = await executableProblem(path);
     if (problem === undefined) return { path, argv0: command };
