@@ -74,7 +74,8 @@ export async function createCoordinator(deps: CoordinatorDeps) {
     deps.metrics.state.set({ state: state() }, 1);
     deps.metrics.epcRequestBytes.reset();
     for (const [name, w] of Object.entries(active?.manifest.workloads ?? {})) {
-      if (w.epcSize !== undefined) deps.metrics.epcRequestBytes.set({ workload: name }, Number(epcBytes(w.epcSize)));
+      // EPC exists only for SGX packages: epcSize of a VM or simulated workload is ignored (as by the webhook)
+      if (w.epcSize !== undefined && active?.manifest.packages[w.package]?.sgx !== undefined) deps.metrics.epcRequestBytes.set({ workload: name }, Number(epcBytes(w.epcSize)));
     }
   };
   deps.metrics.simulation.set(deps.simulation ? 1 : 0);

@@ -28,7 +28,12 @@ export interface WebhookConfig {
   readonly launcherImage: string;
   /** accept workloads whose package is the simulated TEE (development only) */
   readonly simulation: boolean;
-  readonly sgx: Placement & { readonly plugin: SgxPlugin; readonly defaultEpcBytes: bigint };
+  readonly sgx: Placement & {
+    readonly plugin: SgxPlugin;
+    readonly defaultEpcBytes: bigint;
+    /** the Gramine-SGX loader that starts the launcher in the enclave, e.g. `gramine-sgx` */
+    readonly gramineLoader: string;
+  };
   readonly cvm: Placement & {
     /** runtimeClassName per confidential-VM TEE, e.g. Kata's `kata-qemu-snp` / `kata-qemu-tdx` */
     readonly runtimeClass: { readonly snp: string; readonly tdx: string };
@@ -88,6 +93,12 @@ export function checkCoordinatorUrl(url: string): string {
 export function checkImage(image: string, what: string): string {
   if (image.length === 0 || image.length > 512 || /\s/.test(image)) throw invalid(`${what} '${image}' is not an image reference`);
   return image;
+}
+
+/** A command word (a name looked up in PATH, or an absolute path), never an option. */
+export function checkCommandWord(word: string, what: string): string {
+  if (!/^[A-Za-z0-9_/][A-Za-z0-9._/+-]{0,254}$/.test(word)) throw invalid(`${what} '${word.slice(0, 120)}' is not a command name or path`);
+  return word;
 }
 
 function invalid(message: string): K8sError {

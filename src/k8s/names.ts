@@ -13,6 +13,11 @@ export const ANNOTATION_CONTAINER = 'cloister.dev/container';
 export const ANNOTATION_INJECTED = 'cloister.dev/injected';
 /** kubectl's own choice of the main container (kubectl logs/exec use it). */
 export const ANNOTATION_DEFAULT_CONTAINER = 'kubectl.kubernetes.io/default-container';
+/** SGX: the Gramine manifest the loader starts (`gramine-sgx <name>` reads `<name>.manifest.sgx`). */
+export const ANNOTATION_GRAMINE_MANIFEST = 'cloister.dev/gramine-manifest';
+export const DEFAULT_GRAMINE_MANIFEST = 'cloister-launcher';
+/** The Gramine-SGX loader command (webhook flag --gramine-loader). */
+export const DEFAULT_GRAMINE_LOADER = 'gramine-sgx';
 /** Kata: base64(gzip(initdata TOML)) [kata-containers src/runtime/pkg/oci/utils.go]. */
 export const ANNOTATION_KATA_INITDATA = 'io.katacontainers.config.hypervisor.cc_init_data';
 

@@ -1,11 +1,12 @@
 import { LAUNCH_ENV } from '../runtime/launch/index.js';
 import type { ManifestPackage } from '../manifest/index.js';
 import { isDnsLabel, type Placement, type WebhookConfig } from './config.js';
-import { mountLauncher, setEnv, setLimits, wrapCommand } from './container_wrap.js';
+import { isWrapped, mountLauncher, setEnv, setLimits, setSecurityContext, TSM_ACCESS_SECURITY, wrapCommand, type LauncherPrefix } from './container_wrap.js';
 import { K8sError } from './errors.js';
 import { decodeInitdataAnnotation, encodeInitdataAnnotation, initdataDigest } from './initdata.js';
 import {
-  ANNOTATION_CONTAINER, ANNOTATION_DEFAULT_CONTAINER, ANNOTATION_EPC, ANNOTATION_INJECTED, ANNOTATION_KATA_INITDATA,
+  ANNOTATION_CONTAINER, ANNOTATION_DEFAULT_CONTAINER, ANNOTATION_EPC, ANNOTATION_GRAMINE_MANIFEST, ANNOTATION_INJECTED, ANNOTATION_KATA_INITDATA,
+  DEFAULT_GRAMINE_MANIFEST,
   LABEL_WORKLOAD, LAUNCHER_DIR, LAUNCHER_IMAGE_PATH, LAUNCHER_INIT_CONTAINER, LAUNCHER_PATH, LAUNCHER_VOLUME,
 } from './names.js';
 import { parsePod, podDisplayName, type Container, type Pod } from './pod_shape.js';
@@ -67,9 +68,10 @@ export function mutatePod(input: unknown, source: ConfigSource, options: Mutatio
   }
   const metadata = (pod.metadata ??= {});
   const annotations = (metadata.annotations ??= {});
-  const container = workloadContainer(pod, annotations);
+  const prefix = launcherPrefix(tee, cfg, annotations, pod);
+  const container = workloadContainer(pod, annotations, prefix);
 
-  wrapCommand(container, annotations, options.imageEntrypoint);
+  wrapCommand(container, prefix, annotations, options.imageEntrypoint);
   setEnv(container, [
     { name: LAUNCH_ENV.coordinator, value: cfg.coordinatorUrl },
     { name: LAUNCH_ENV.workload, value: workload },
@@ -99,6 +101,8 @@ export function mutatePod(input: unknown, source: ConfigSource, options: Mutatio
     place(pod, cfg.sgx);
   } else if (tee === 'snp' || tee === 'tdx') {
     pod.spec.runtimeClassName = cfg.cvm.runtimeClass[tee];
+    // the tsm provider writes configfs-tsm in the guest (same access as the coordinator's, install/coordinator.ts)
+    setSecurityContext(container, TSM_ACCESS_SECURITY);
     place(pod, cfg.cvm);
     const existing = annotations[ANNOTATION_KATA_INITDATA];
     if (existing === undefined) annotations[ANNOTATION_KATA_INITDATA] = encodeInitdataAnnotation(workloadInitdata(cfg, workload));
@@ -125,8 +129,8 @@ export function hasWorkloadLabel(input: unknown): boolean {
  * webhook ran in between, reinvocationPolicy IfNeeded) a sidecar inserted in front of it must
  * never be wrapped as well. Else `cloister.dev/container`, kubectl's default container, the first.
  */
-export function workloadContainer(pod: Pod, annotations: Readonly<Record<string, string>>): Container {
-  const wrapped = pod.spec.containers.find((x) => x.command?.[0] === LAUNCHER_PATH);
+export function workloadContainer(pod: Pod, annotations: Readonly<Record<string, string>>, prefix: LauncherPrefix = [LAUNCHER_PATH]): Container {
+  const wrapped = pod.spec.containers.find((x) => isWrapped(x, prefix));
   if (wrapped !== undefined) return wrapped;
   const name = annotations[ANNOTATION_CONTAINER] ?? annotations[ANNOTATION_DEFAULT_CONTAINER];
   if (name === undefined) return pod.spec.containers[0]!;
@@ -134,6 +138,22 @@ export function workloadContainer(pod: Pod, annotations: Readonly<Record<string,
   if (c === undefined) throw new K8sError('K8S_CONTAINER_NOT_FOUND', `pod ${podDisplayName(pod)}: container '${name}' (named by annotation) is not in spec.containers`);
   return c;
 }
+
+/**
+ * SGX: `<loader> <gramine manifest>` (the launcher runs inside the enclave, where the gramine
+ * provider can produce quotes); every other TEE starts the launcher directly.
+ */
+export function launcherPrefix(tee: PackageTee, cfg: WebhookConfig, annotations: Readonly<Record<string, string>>, pod: Pod): LauncherPrefix {
+  if (tee !== 'sgx') return [LAUNCHER_PATH];
+  const name = annotations[ANNOTATION_GRAMINE_MANIFEST] ?? DEFAULT_GRAMINE_MANIFEST;
+  // a name, not an option or a path outside the working directory (`gramine-sgx NAME` reads NAME.manifest.sgx)
+  if (!GRAMINE_MANIFEST_NAME.test(name) || name.split('/').includes('..')) {
+    throw new K8sError('K8S_ANNOTATION_INVALID', `pod ${podDisplayName(pod)}: ${ANNOTATION_GRAMINE_MANIFEST}='${name.slice(0, 120)}' is not a Gramine manifest name (letters, digits, '.', '_', '-', '/'; not starting with '-' or '.')`);
+  }
+  return [cfg.sgx.gramineLoader, name];
+}
+
+const GRAMINE_MANIFEST_NAME = /^[A-Za-z0-9_/][A-Za-z0-9._/-]{0,254}$/;
 
 function parseEpc(text: string): bigint {
   try {

@@ -68,6 +68,8 @@ async function assertIdempotent(p: Json): Promise<void> {
   assert.deepEqual(again.patch, [], 're-admitting a mutated pod must change nothing');
 }
 
+/** the fixture's 'web' workload is SGX: Gramine starts the launcher inside the enclave */
+const SGX_LAUNCH = ['gramine-sgx', 'cloister-launcher', 'run', '--'];
 const env = (c: Json) => Object.fromEntries((c.env as Json[]).map((e) => [e.name, e.value ?? e.valueFrom]));
 
 describe('webhook over HTTPS', () => {
@@ -76,7 +78,7 @@ describe('webhook over HTTPS', () => {
     const { pod: p, patch } = await mutated(pod({ workload: 'web' }));
     assert.ok(patch.length > 0);
     const c = p.spec.containers[0];
-    assert.deepEqual(c.command, ['/cloister/cloister-launcher', 'run', '--', 'nginx', '-g', 'daemon off;']);
+    assert.deepEqual(c.command, [...SGX_LAUNCH, 'nginx', '-g', 'daemon off;']);
     assert.equal(c.args, undefined);
     assert.deepEqual(env(c), {
       CLOISTER_COORDINATOR: COORDINATOR, CLOISTER_WORKLOAD: 'web', CLOISTER_MANIFEST_HASH: MANIFEST_HASH, CLOISTER_TEE: 'gramine',
@@ -96,7 +98,7 @@ describe('webhook over HTTPS', () => {
     current = config();
     const spec = { containers: [{ name: 'web', image: 'app:1', args: ['--port', '80'] }] };
     const { pod: p } = await mutated(pod({ workload: 'web', spec, annotations: { 'cloister.dev/command': '["/bin/app","serve"]' } }));
-    assert.deepEqual(p.spec.containers[0].command, ['/cloister/cloister-launcher', 'run', '--', '/bin/app', 'serve', '--port', '80']);
+    assert.deepEqual(p.spec.containers[0].command, [...SGX_LAUNCH, '/bin/app', 'serve', '--port', '80']);
     await assertIdempotent(p);
     assert.equal(await deniedCode(pod({ workload: 'web', spec })), 'K8S_COMMAND_UNKNOWN');
     for (const bad of ['"/bin/app"', '[]', '[1]', 'not json', '[""]']) {
@@ -110,7 +112,7 @@ describe('webhook over HTTPS', () => {
     const { pod: p } = await mutated(before);
     const [sidecar, app] = p.spec.containers;
     assert.deepEqual(sidecar, (before.spec as Json).containers[0], 'the sidecar is untouched');
-    assert.deepEqual(app.command, ['/cloister/cloister-launcher', 'run', '--', '/app/server', '--port', '8080']);
+    assert.deepEqual(app.command, [...SGX_LAUNCH, '/app/server', '--port', '8080']);
     assert.equal(env(app).MODE, 'prod');
     assert.equal(env(app).CLOISTER_WORKLOAD, 'web', 'a spoofed CLOISTER_WORKLOAD is overwritten');
     assert.equal(app.env.filter((e: Json) => e.name === 'CLOISTER_WORKLOAD').length, 1);
@@ -155,6 +157,42 @@ describe('webhook over HTTPS', () => {
     await assertIdempotent(p);
   });
 
+  test('SGX: the Gramine manifest comes from cloister.dev/gramine-manifest, the loader from --gramine-loader; bad names are denied', async () => {
+    current = config({ gramineLoader: '/usr/bin/gramine-sgx' });
+    const { pod: p } = await mutated(pod({ workload: 'web', annotations: { 'cloister.dev/gramine-manifest': 'app/launcher' } }));
+    assert.deepEqual(p.spec.containers[0].command, ['/usr/bin/gramine-sgx', 'app/launcher', 'run', '--', 'nginx', '-g', 'daemon off;']);
+    await assertIdempotent(p);
+    for (const bad of ['', '-v', '../x', 'a/../b', '.hidden', 'a b', 'x'.repeat(300)]) {
+      assert.equal(await deniedCode(pod({ workload: 'web', annotations: { 'cloister.dev/gramine-manifest': bad } })), 'K8S_ANNOTATION_INVALID', bad);
+    }
+    assert.throws(() => config({ gramineLoader: '--evil' }), (e: unknown) => (e as K8sError).code === 'K8S_CONFIG_INVALID');
+    assert.throws(() => config({ gramineLoader: 'gramine sgx' }), (e: unknown) => (e as K8sError).code === 'K8S_CONFIG_INVALID');
+  });
+
+  test('SGX: an image command that merely looks wrapped (no launcher volume) is still wrapped', async () => {
+    current = config();
+    const look = ['gramine-sgx', 'cloister-launcher', 'run', '--', '/app'];
+    const { pod: p } = await mutated(pod({ workload: 'web', spec: { containers: [{ name: 'web', image: 'app:1', command: look }] } }));
+    assert.deepEqual(p.spec.containers[0].command, [...SGX_LAUNCH, ...look]);
+    await assertIdempotent(p);
+  });
+
+  test('confidential-VM pods: the wrapped container gets configfs-tsm access (privileged, uid 0), merged over its securityContext', async () => {
+    current = config();
+    const spec = { containers: [{ name: 'db', image: 'db:1', command: ['/db'], securityContext: { runAsUser: 1000, runAsNonRoot: true, readOnlyRootFilesystem: true, capabilities: { add: ['NET_ADMIN'] } } }] };
+    for (const workload of ['db', 'api']) {
+      const { pod: p } = await mutated(pod({ workload, spec }));
+      const c = p.spec.containers[0];
+      assert.deepEqual(c.command, ['/cloister/cloister-launcher', 'run', '--', '/db']);
+      assert.deepEqual(c.securityContext, { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, privileged: true, readOnlyRootFilesystem: true, capabilities: { add: ['NET_ADMIN'] } });
+      await assertIdempotent(p);
+    }
+    const { pod: plain } = await mutated(pod({ workload: 'db' }));
+    assert.deepEqual(plain.spec.containers[0].securityContext, { privileged: true, runAsUser: 0, runAsGroup: 0, runAsNonRoot: false });
+    const { pod: sgx } = await mutated(pod({ workload: 'web' }));
+    assert.equal(sgx.spec.containers[0].securityContext, undefined, 'SGX pods are not made privileged');
+  });
+
   test('Kata TDX pod that brings its own initdata keeps it unchanged; broken initdata or no policy is denied', async () => {
     current = config({ tdxRuntimeClass: 'kata-tdx' });
     const own = encodeInitdataAnnotation('version = "0.1.0"\nalgorithm = "sha384"\n\n[data]\n');
@@ -176,7 +214,7 @@ describe('webhook over HTTPS', () => {
     const { pod: q, patch } = await mutated(reinvoked, 'uid-re');
     assert.deepEqual(patch, [], 'nothing to change');
     assert.deepEqual(q.spec.containers[0], sidecar);
-    assert.equal(q.spec.containers.filter((c: Json) => c.command?.[0] === '/cloister/cloister-launcher').length, 1);
+    assert.equal(q.spec.containers.filter((c: Json) => c.command?.[0] === 'gramine-sgx').length, 1);
     // also when the sidecar arrives with a command of its own (it would otherwise be the "first container")
     const withCommand = { ...p, spec: { ...p.spec, containers: [{ ...sidecar, command: ['envoy'] }, ...p.spec.containers] } };
     assert.deepEqual((await mutated(withCommand, 'uid-re2')).patch, []);

@@ -42,6 +42,7 @@ export function registerK8sCommands(program: Command, run: Run): void {
     .option('--simulation', 'development only: coordinator and webhook accept the simulated TEE')
     .option('--sgx-plugin <name>', 'SGX device plugin: intel | aks | aks-legacy', INSTALL_DEFAULTS.sgxPlugin)
     .option('--default-epc <quantity>', DEFAULT_EPC_HELP, INSTALL_DEFAULTS.defaultEpc)
+    .option('--gramine-loader <command>', 'Gramine-SGX loader that starts the launcher inside the enclave of SGX pods', INSTALL_DEFAULTS.gramineLoader)
     .option('--snp-runtime-class <name>', 'runtime class of SEV-SNP Kata pods', INSTALL_DEFAULTS.snpRuntimeClass)
     .option('--tdx-runtime-class <name>', 'runtime class of TDX Kata pods', INSTALL_DEFAULTS.tdxRuntimeClass)
     .option('--kata-policy <file>', 'Kata agent policy (Rego) for the initdata of confidential-VM pods')
@@ -75,6 +76,7 @@ export function registerK8sCommands(program: Command, run: Run): void {
     .option('--sim-platform-key <pem...>', 'trusted simulated platform public key(s) of the coordinator')
     .option('--sgx-plugin <name>', 'SGX device plugin: intel | aks | aks-legacy', 'intel')
     .option('--default-epc <quantity>', DEFAULT_EPC_HELP, '256Mi')
+    .option('--gramine-loader <command>', 'Gramine-SGX loader that starts the launcher inside the enclave of SGX pods', 'gramine-sgx')
     .option('--sgx-node-selector <key=value>', 'node selector for SGX pods (repeatable)', collect)
     .option('--sgx-toleration <key[=value]:effect>', 'toleration for SGX pods (repeatable)', collect)
     .option('--cvm-node-selector <key=value>', 'node selector for confidential-VM pods (repeatable)', collect)
@@ -103,7 +105,7 @@ export function registerK8sCommands(program: Command, run: Run): void {
 }
 
 interface InstallFlags {
-  namespace: string; image: string; launcherImage?: string; simulation?: boolean; sgxPlugin: string; defaultEpc: string;
+  namespace: string; image: string; launcherImage?: string; simulation?: boolean; sgxPlugin: string; defaultEpc: string; gramineLoader: string;
   snpRuntimeClass: string; tdxRuntimeClass: string; kataPolicy?: string; storageSize: string; storageClass?: string;
   coordinatorRuntimeClass?: string; coordinatorSgx?: boolean; coordinatorImage?: string; coordinatorEpc: string;
   sgxNodeSelector?: string[]; sgxToleration?: string[]; cvmNodeSelector?: string[]; cvmToleration?: string[];
@@ -117,6 +119,7 @@ async function install(f: InstallFlags): Promise<number> {
     storageSize: f.storageSize, ...opt('storageClass', f.storageClass), ...opt('coordinatorRuntimeClass', f.coordinatorRuntimeClass),
     coordinatorSgx: f.coordinatorSgx === true, ...opt('coordinatorImage', f.coordinatorImage), coordinatorEpc: f.coordinatorEpc,
     webhookReplicas: /^\d+$/.test(f.webhookReplicas) ? Number(f.webhookReplicas) : NaN, sgxPlugin: checkSgxPlugin(f.sgxPlugin), defaultEpc: f.defaultEpc,
+    gramineLoader: f.gramineLoader,
     snpRuntimeClass: f.snpRuntimeClass, tdxRuntimeClass: f.tdxRuntimeClass,
     ...opt('kataPolicy', f.kataPolicy === undefined ? undefined : text(f.kataPolicy, 'Kata policy')),
     sgxNodeSelector: f.sgxNodeSelector ?? [], sgxToleration: f.sgxToleration ?? [], cvmNodeSelector: f.cvmNodeSelector ?? [], cvmToleration: f.cvmToleration ?? [],
@@ -134,7 +137,7 @@ async function install(f: InstallFlags): Promise<number> {
 
 interface WebhookFlags {
   tlsCert: string; tlsKey: string; coordinator: string; manifest?: string; launcherImage: string; listen: string; simulation?: boolean;
-  simPlatformKey?: string[]; sgxPlugin: string; defaultEpc: string; sgxNodeSelector?: string[]; sgxToleration?: string[];
+  simPlatformKey?: string[]; sgxPlugin: string; defaultEpc: string; gramineLoader: string; sgxNodeSelector?: string[]; sgxToleration?: string[];
   cvmNodeSelector?: string[]; cvmToleration?: string[]; snpRuntimeClass: string; tdxRuntimeClass: string; kataPolicy?: string;
   initdataAlgorithm: string; refresh: string; resolveEntrypoints?: boolean; plainHttpRegistry?: string[]; registryTimeout: string;
 }

@@ -1,4 +1,5 @@
 import { parseNodeSelector, parseToleration } from '../config.js';
+import { TSM_ACCESS_SECURITY } from '../container_wrap.js';
 import { COORDINATOR_PORT, NAMES } from '../names.js';
 import { parseByteQuantity } from '../quantity.js';
 import { sgxResourceLimits } from '../sgx_resources.js';
@@ -41,7 +42,7 @@ export const CONTAINER_SECURITY = {
 export const POD_SECURITY = { runAsNonRoot: true, runAsUser: RUN_AS, runAsGroup: RUN_AS, fsGroup: RUN_AS, seccompProfile: { type: 'RuntimeDefault' } } as const;
 
 /** configfs-tsm inside the confidential VM: privileged (no host devices under Kata) and root. */
-export const TSM_CONTAINER_SECURITY = { privileged: true, runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, readOnlyRootFilesystem: true } as const;
+export const TSM_CONTAINER_SECURITY = { ...TSM_ACCESS_SECURITY, readOnlyRootFilesystem: true } as const;
 
 /** The coordinator attests through configfs-tsm in a Kata VM (not in simulation). */
 export function coordinatorUsesTsm(o: InstallOptions): boolean {

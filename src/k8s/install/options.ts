@@ -1,4 +1,4 @@
-import { checkDnsLabel, checkImage, parseNodeSelector, parseToleration } from '../config.js';
+import { checkCommandWord, checkDnsLabel, checkImage, parseNodeSelector, parseToleration } from '../config.js';
 import { K8sError } from '../errors.js';
 import { INITDATA_ALGORITHMS } from '../initdata.js';
 import { parseByteQuantity } from '../quantity.js';
@@ -27,6 +27,8 @@ export interface InstallOptions {
   readonly sgxPlugin: SgxPlugin;
   /** EPC for SGX pods without a cloister.dev/epc annotation, e.g. 256Mi */
   readonly defaultEpc: string;
+  /** Gramine-SGX loader the webhook puts in front of the launcher in SGX pods (default gramine-sgx) */
+  readonly gramineLoader?: string;
   readonly snpRuntimeClass: string;
   readonly tdxRuntimeClass: string;
   /** Kata agent policy (Rego) the webhook puts into initdata of confidential-VM pods */
@@ -48,6 +50,7 @@ export const INSTALL_DEFAULTS = {
   webhookReplicas: 2,
   sgxPlugin: 'intel',
   defaultEpc: '256Mi',
+  gramineLoader: 'gramine-sgx',
   snpRuntimeClass: 'kata-qemu-snp',
   tdxRuntimeClass: 'kata-qemu-tdx',
   coordinatorEpc: '512Mi',
@@ -78,6 +81,7 @@ export function checkInstallOptions(o: InstallOptions): InstallOptions {
   if (o.storageClass !== undefined) checkDnsLabel(o.storageClass, 'storage class');
   if (o.coordinatorRuntimeClass !== undefined) checkDnsLabel(o.coordinatorRuntimeClass, 'coordinator runtime class');
   checkSgxPlugin(o.sgxPlugin);
+  checkCommandWord(o.gramineLoader ?? INSTALL_DEFAULTS.gramineLoader, 'Gramine loader');
   checkDnsLabel(o.snpRuntimeClass, 'SNP runtime class');
   checkDnsLabel(o.tdxRuntimeClass, 'TDX runtime class');
   if (!Number.isInteger(o.webhookReplicas) || o.webhookReplicas < 1 || o.webhookReplicas > 10) throw invalid(`webhook replicas ${o.webhookReplicas}: want 1..10`);

@@ -27,6 +27,7 @@ export function webhookArgs(o: InstallOptions): string[] {
     '--launcher-image', o.launcherImage,
     '--sgx-plugin', o.sgxPlugin,
     '--default-epc', o.defaultEpc,
+    '--gramine-loader', o.gramineLoader ?? INSTALL_DEFAULTS.gramineLoader,
     '--snp-runtime-class', o.snpRuntimeClass,
     '--tdx-runtime-class', o.tdxRuntimeClass,
     ...(o.kataPolicy === undefined ? [] : ['--kata-policy', `${KATA_POLICY_DIR}/policy.rego`]),

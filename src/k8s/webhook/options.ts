@@ -1,7 +1,8 @@
-import { checkCoordinatorUrl, checkDnsLabel, checkImage, parseNodeSelector, parseToleration, type WebhookConfig } from '../config.js';
+import { checkCommandWord, checkCoordinatorUrl, checkDnsLabel, checkImage, parseNodeSelector, parseToleration, type WebhookConfig } from '../config.js';
 import { K8sError } from '../errors.js';
 import { INITDATA_ALGORITHMS, type InitdataAlgorithm } from '../initdata.js';
 import { parseByteQuantity } from '../quantity.js';
+import { DEFAULT_GRAMINE_LOADER } from '../names.js';
 import { checkSgxPlugin } from '../sgx_resources.js';
 import type { LoadedManifest } from './manifest_source.js';
 
@@ -15,6 +16,8 @@ export interface WebhookSettings {
   readonly simulation?: boolean;
   readonly sgxPlugin?: string;
   readonly defaultEpc?: string;
+  /** loader that starts the launcher inside the enclave for SGX pods (default gramine-sgx) */
+  readonly gramineLoader?: string;
   readonly sgxNodeSelector?: readonly string[];
   readonly sgxToleration?: readonly string[];
   readonly cvmNodeSelector?: readonly string[];
@@ -42,6 +45,7 @@ export function webhookConfigFactory(s: WebhookSettings): ConfigFactory {
   const sgx = {
     plugin,
     defaultEpcBytes,
+    gramineLoader: checkCommandWord(s.gramineLoader ?? DEFAULT_GRAMINE_LOADER, 'Gramine loader'),
     nodeSelector: parseNodeSelector(s.sgxNodeSelector ?? []),
     tolerations: (s.sgxToleration ?? []).map(parseToleration),
   };

@@ -12,7 +12,8 @@ import { startFakeRegistry, type FakeRegistry } from './fake_registry.js';
 /** Image entrypoints from an OCI registry (a fake one on 127.0.0.1 over HTTP), and their use by the webhook. */
 let reg: FakeRegistry;
 let client: RegistryClient;
-const LAUNCH = ['/cloister/cloister-launcher', 'run', '--'];
+// the fixture's workload is SGX: Gramine starts the launcher inside the enclave
+const LAUNCH = ['gramine-sgx', 'cloister-launcher', 'run', '--'];
 
 before(async () => {
   reg = await startFakeRegistry();
@@ -102,7 +103,7 @@ describe('webhook use of image entrypoints', () => {
     await assertRejectsCode(() => admitPod(noCommand(pinned()), config()), 'K8S_COMMAND_UNKNOWN');
     assert.deepEqual(reg.requests, [], 'no registry call for any of these');
     const tagged = await admitPod(noCommand(`${reg.host}/app:1.0`), config(), { registry: client, resolveTags: true });
-    assert.equal(tagged.pod.spec.containers[0]!.command![3], '/docker-entrypoint.sh');
+    assert.equal(tagged.pod.spec.containers[0]!.command![LAUNCH.length], '/docker-entrypoint.sh');
     const denied = await assertRejectsCode(() => admitPod(noCommand(`${reg.host}/app:9.9`), config(), { registry: client, resolveTags: true }), 'K8S_ENTRYPOINT_UNRESOLVED');
     assert.equal(denied.detail?.status, 404);
     // other denials come first: an unknown workload never reaches the registry
