@@ -447,8 +447,16 @@ describe('coordinator with hardware (DCAP) evidence from a generated Intel-shape
           req.on('error', reject);
           req.end(JSON.stringify(body));
         });
-      const manifest = JSON.stringify({ packages: { enclave: { sgx: { mrenclave: ['aa'.repeat(32)] } } }, workloads: { enclave: { package: 'enclave' } } });
+      const manifest = JSON.stringify({ packages: { enclave: { sgx: { mrenclave: ['aa'.repeat(32)] } } }, workloads: { enclave: { package: 'enclave', epcSize: '128Mi' } } });
       assert.equal((await post('/api/v1/manifest', { manifest })).status, 200);
+      const metrics = await new Promise<string>((resolve, reject) => {
+        https.get(new URL('/metrics', c.url), { rejectUnauthorized: false }, (res) => {
+          let t = '';
+          res.on('data', (x: Buffer) => (t += x.toString()));
+          res.on('end', () => resolve(t));
+        }).on('error', reject);
+      });
+      assert.ok(metrics.split('\n').includes('cloister_workload_epc_request_bytes{workload="enclave"} 134217728'), 'EPC of the SGX workload is exported');
       const attempt = async (o: { debug?: boolean; bind?: boolean }) => {
         const nonce = (await post('/api/v1/nonce', {})).json.nonce!;
         const key = await createInstanceKey('enclave');
