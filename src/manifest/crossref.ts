@@ -30,6 +30,9 @@ export function crossReferenceIssues(m: Manifest): ManifestIssue[] {
     ];
     for (const t of templates) {
       for (const ref of templateReferences(t.text)) {
+        if (ref.kind === 'self' && ref.format === 'raw' && t.textOnly) {
+          add(t.path, `self.${ref.field}.raw is binary DER and cannot go into an environment variable or argument; use .hex or .base64`);
+        }
         if (ref.kind !== 'secret') continue;
         const secret = Object.hasOwn(m.secrets, ref.name) ? m.secrets[ref.name] : undefined;
         if (secret === undefined) {

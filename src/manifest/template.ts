@@ -20,7 +20,8 @@ export const CERTIFICATE_FORMATS: readonly SecretFormat[] = ['cert', 'key', 'pem
 
 export type TemplateRef =
   | { readonly kind: 'secret'; readonly name: string; readonly format: SecretFormat }
-  | { readonly kind: 'self'; readonly field: 'cert' | 'key' | 'ca' }
+  /** `format` absent = PEM; `hex` / `base64` / `raw` = the DER of the (first) certificate */
+  | { readonly kind: 'self'; readonly field: 'cert' | 'key' | 'ca'; readonly format?: 'hex' | 'base64' | 'raw' }
   | { readonly kind: 'workload'; readonly field: 'name' }
   | { readonly kind: 'instance'; readonly field: 'id' };
 
@@ -99,8 +100,14 @@ function parseRef(source: string, offset: number): TemplateRef {
       if (!(SECRET_FORMATS as readonly string[]).includes(b!)) throw unknown(`format '${b}' is not one of ${SECRET_FORMATS.join(', ')}`);
       return { kind: 'secret', name: a!, format: b as SecretFormat };
     case 'self':
-      if (parts.length !== 2 || (a !== 'cert' && a !== 'key' && a !== 'ca')) throw unknown('want self.cert, self.key or self.ca');
-      return { kind: 'self', field: a };
+      if (parts.length < 2 || parts.length > 3 || (a !== 'cert' && a !== 'key' && a !== 'ca')) {
+        throw unknown('want self.cert, self.key or self.ca (PEM), or self.cert / self.ca with .hex, .base64 or .raw (DER)');
+      }
+      if (parts.length === 2) return { kind: 'self', field: a };
+      // the private key is created by the launcher and delivered as PEM only (docs/manifest.md)
+      if (a === 'key') throw unknown('the private key is PEM only: use self.key');
+      if (b !== 'hex' && b !== 'base64' && b !== 'raw') throw unknown(`format '${b}' is not one of hex, base64, raw (DER of the certificate)`);
+      return { kind: 'self', field: a, format: b };
     case 'workload':
       if (parts.length !== 2 || a !== 'name') throw unknown('want workload.name');
       return { kind: 'workload', field: 'name' };
@@ -151,7 +158,8 @@ function renderRef(ref: TemplateRef, source: string, ctx: TemplateContext): Uint
       if (ctx.self === undefined) {
         throw new ManifestError('TEMPLATE_VALUE_MISSING', `template reference '${source}': the instance has no certificate in this context`);
       }
-      return utf8.encode(ctx.self[ref.field]);
+      if (ref.format === undefined) return utf8.encode(ctx.self[ref.field]);
+      return encodeDer(firstCertificateDer(ctx.self[ref.field], source), ref.format);
     case 'secret':
       return renderSecret(ref, source, ctx);
   }
@@ -187,4 +195,16 @@ function renderSecret(ref: Extract<TemplateRef, { kind: 'secret' }>, source: str
 
 function ensureNewline(s: string): string {
   return s.endsWith('\n') ? s : `${s}\n`;
+}
+
+/** The DER of the first PEM certificate in `pem` (self.cert is leaf + chain: the leaf). */
+function firstCertificateDer(pem: string, source: string): Uint8Array {
+  const m = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(pem);
+  if (m === null) throw new ManifestError('TEMPLATE_VALUE_MISSING', `template reference '${source}': no certificate to encode`);
+  return new Uint8Array(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'));
+}
+
+function encodeDer(der: Uint8Array, format: 'hex' | 'base64' | 'raw'): Uint8Array {
+  if (format === 'raw') return der;
+  return utf8.encode(Buffer.from(der).toString(format));
 }

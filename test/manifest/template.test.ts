@@ -82,3 +82,25 @@ test('durations', () => {
     assertThrowsCode(() => durationMs(bad), 'DURATION_INVALID', bad);
   }
 });
+
+test('self.cert / self.ca render as PEM or as DER in hex, base64 or raw; the key is PEM only', async () => {
+  const { generateKeyPairSync } = await import('node:crypto');
+  const { renderTemplate, parseManifest } = await import('../../src/manifest/index.js');
+  const { createCa, issueLeaf } = await import('../../src/ca/index.js');
+  const now = new Date('2026-01-01T00:00:00Z');
+  const ca = await createCa({ name: 'Template Test', now, rootLifetimeMs: 86_400_000, intermediateLifetimeMs: 86_400_000 });
+  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const leaf = await issueLeaf(ca, { publicKeySpki: new Uint8Array(publicKey.export({ type: 'spki', format: 'der' })), subjectCn: 'w', sans: {}, now });
+  const ctx = { workload: { name: 'w' }, instance: { id: 'w-0' }, self: { cert: leaf.chainPem, key: 'KEY', ca: ca.root.certPem }, secrets: {} };
+  const text = (t: string) => new TextDecoder().decode(renderTemplate(t, ctx));
+  assert.equal(text('{{ self.cert }}'), leaf.chainPem);
+  assert.equal(text('{{ self.cert.hex }}'), Buffer.from(leaf.certDer).toString('hex'));
+  assert.equal(text('{{ self.cert.base64 }}'), Buffer.from(leaf.certDer).toString('base64'));
+  assert.deepEqual(Buffer.from(renderTemplate('{{ self.cert.raw }}', ctx)), Buffer.from(leaf.certDer));
+  assert.match(text('{{ self.ca.hex }}'), /^30[0-9a-f]+$/);
+  assert.throws(() => renderTemplate('{{ self.key.hex }}', ctx), { code: 'TEMPLATE_REFERENCE_UNKNOWN' });
+  assert.throws(() => renderTemplate('{{ self.cert.pem }}', ctx), { code: 'TEMPLATE_REFERENCE_UNKNOWN' });
+  const pkg = { p: { simulated: { measurements: ['00'.repeat(48)] } } };
+  assert.throws(() => parseManifest(JSON.stringify({ packages: pkg, workloads: { w: { package: 'p', env: { C: '{{ self.cert.raw }}' } } } })), { code: 'MANIFEST_INVALID' });
+  parseManifest(JSON.stringify({ packages: pkg, workloads: { w: { package: 'p', env: { C: '{{ self.cert.base64 }}' }, files: { '/c.der': '{{ self.cert.raw }}' } } } }));
+});
