@@ -19,6 +19,7 @@ export class UsageError extends CloisterError<keyof typeof CLI_CODES> {}
  */
 const USAGE_CODES: ReadonlySet<string> = new Set([
   'MEASURE_PATH_UNREADABLE',
+  'MEASURE_FILE_UNSUPPORTED',
   'COLLATERAL_REQUEST_INVALID',
   'COORDINATOR_URL_INVALID',
   'K8S_CONFIG_INVALID',

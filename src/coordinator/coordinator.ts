@@ -228,7 +228,8 @@ async function loadOrCreateCa(deps: CoordinatorDeps): Promise<Ca> {
   const stored = await readJson<{ ca: unknown }>(deps.store, KEY.ca);
   if (stored !== undefined) return loadCa(stored.value.ca, { random: deps.random });
   const ca = await createCa({
-    name: 'Cloister Coordinator',
+    // certificates of a simulated coordinator say so in their subject
+    name: deps.simulation ? 'Cloister SIMULATED Coordinator' : 'Cloister Coordinator',
     now: deps.clock.now(),
     random: deps.random,
     rootLifetimeMs: ROOT_LIFETIME_MS,

@@ -104,8 +104,9 @@ export async function startCoordinator(o: StartOptions): Promise<RunningCoordina
   let tls: { certPem: string; keyPem: string };
   let store: Store | undefined;
   if (dataKey.state !== 'unsealed') {
-    const reason = `sealed state in ${stateDir} cannot be opened: ${dataKey.reason}`;
-    log.error({ stateDir, why: dataKey.why }, 'entering recovery');
+    // the public reason names no local paths; the log has them
+    const reason = `the sealed state cannot be opened: ${dataKey.reason}`;
+    log.error({ stateDir, why: dataKey.why, reason: dataKey.reason }, 'entering recovery');
     api = recoveryCoordinator({ reason, simulation: o.simulation, version, rootCaPem: undefined });
     tls = await recoveryTls(clock.now(), o.sans);
   } else {

@@ -13,7 +13,7 @@ export interface CoordinatorMetrics {
 
 export function createMetrics(o: { defaultMetrics?: boolean } = {}): CoordinatorMetrics {
   const registry = new Registry();
-  if (o.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'cloister_process_' });
+  if (o.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'cloister_' });
   return {
     registry,
     activations: new Counter({

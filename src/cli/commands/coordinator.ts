@@ -68,7 +68,7 @@ async function start(f: StartFlags): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  process.stderr.write('shutting down\n');
+  process.stderr.write(`shutting down${f.simulation ? ' (SIMULATION MODE)' : ''}\n`);
   await running.close();
   return EXIT.OK;
 }
