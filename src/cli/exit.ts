@@ -49,3 +49,16 @@ export function describeError(e: unknown): string {
   }
   return lines.join('\n');
 }
+
+/**
+ * Runs one command action: its result is the exit code; a thrown error becomes one line on
+ * stderr (describeError) and the exit code from the table above. Every command goes through it.
+ */
+export async function runCommand(fn: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await fn();
+  } catch (e) {
+    process.stderr.write(`${describeError(e)}\n`);
+    process.exitCode = exitCodeFor(e);
+  }
+}

@@ -8,7 +8,7 @@ import { registerEvidenceCommands } from './commands/evidence.js';
 import { registerMeasureCommand } from './commands/measure.js';
 import { registerProtectCommands } from './commands/protect.js';
 import { registerRunCommand } from './commands/run.js';
-import { EXIT, describeError, exitCodeFor } from './exit.js';
+import { EXIT, describeError, exitCodeFor, runCommand as run } from './exit.js';
 import { VERSION } from './version.js';
 
 /**
@@ -31,15 +31,6 @@ export function buildProgram(): Command {
   registerDemoCommand(program, run);
   registerK8sCommands(program, run);
   return program;
-}
-
-async function run(fn: () => Promise<number>): Promise<void> {
-  try {
-    process.exitCode = await fn();
-  } catch (e) {
-    process.stderr.write(`${describeError(e)}\n`);
-    process.exitCode = exitCodeFor(e);
-  }
 }
 
 export async function main(argv: readonly string[]): Promise<void> {

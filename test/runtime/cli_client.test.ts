@@ -4,26 +4,14 @@ import { join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 import { Command, CommanderError } from 'commander';
 import { registerClientCommands } from '../../src/cli/commands/client.js';
-import { describeError, exitCodeFor } from '../../src/cli/exit.js';
+import { runCommand as run } from '../../src/cli/exit.js';
 import { manifestHash, parseManifest } from '../../src/manifest/index.js';
 import { coordinatorCaPath } from '../../src/runtime/index.js';
 import { startFakeCoordinator, tempDir, type FakeCoordinator } from './support/fake_coordinator.js';
 
-/**
- * The client commands in-process, with the exit-code contract of src/cli/main.ts (its `run`
- * is reproduced here until the lead registers these commands in buildProgram()).
- */
+/** The client commands in-process, with the exit-code contract every command runs under (runCommand). */
 const DEMO_MANIFEST = new URL('../../examples/demo/manifest.yaml', import.meta.url).pathname;
 const DEMO_HASH = manifestHash(parseManifest(readFileSync(DEMO_MANIFEST, 'utf8')));
-
-async function run(fn: () => Promise<number>): Promise<void> {
-  try {
-    process.exitCode = await fn();
-  } catch (e) {
-    process.stderr.write(`${describeError(e)}\n`);
-    process.exitCode = exitCodeFor(e);
-  }
-}
 
 interface Result { code: number; stdout: string; stderr: string }
 async function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Result> {

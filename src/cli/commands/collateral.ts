@@ -18,7 +18,7 @@ import {
 } from '../../collateral/index.js';
 import { looksLikeDcapQuote } from '../../evidence/dcap/index.js';
 import { looksLikeHclReport, looksLikeSnpReport, parseHclReport } from '../../evidence/snp/index.js';
-import { EXIT, UsageError, describeError, exitCodeFor } from '../exit.js';
+import { EXIT, UsageError, runCommand } from '../exit.js';
 import { decodeEvidenceFile, readInputFile } from '../io.js';
 
 /**
@@ -46,20 +46,10 @@ interface FetchFlags {
 
 type Runner = (fn: () => Promise<number>) => Promise<void>;
 
-/** The same contract as cli/main.ts `run`: one line on stderr, exit code from the table. */
-const defaultRun: Runner = async (fn) => {
-  try {
-    process.exitCode = await fn();
-  } catch (e) {
-    process.stderr.write(`${describeError(e)}\n`);
-    process.exitCode = exitCodeFor(e);
-  }
-};
-
 /** The wiring point: the only place this command reads the system clock. */
 const systemClock = { now: (): Date => new Date() };
 
-export function registerCollateralCommands(program: Command, run: Runner = defaultRun): void {
+export function registerCollateralCommands(program: Command, run: Runner = runCommand): void {
   const collateral = program.command('collateral').description('fetch attestation collateral (Intel PCS/PCCS, AMD KDS) for offline verification');
   collateral
     .command('fetch')
