@@ -21,6 +21,7 @@ import { RECOVERY_CODES } from './recovery/index.js';
 import { GOVERNANCE_CODES } from './governance/index.js';
 import { K8S_CODES } from './k8s/index.js';
 import { CLI_CODES } from './cli/codes.js';
+import { JCS_CODES } from './common/jcs.js';
 
 /**
  * Every stable error code, grouped as documented in docs/errors.md (generated from this list
@@ -44,6 +45,7 @@ export const CODE_GROUPS: readonly CodeGroup[] = [
   { title: 'Attestation-result tokens (EAR)', errorClass: 'TokenError', table: TOKEN_CODES },
   { title: 'Collateral fetching (Intel PCS/PCCS, AMD KDS, cache)', errorClass: 'CollateralError', table: COLLATERAL_CODES },
   { title: 'Manifest', errorClass: 'ManifestError', table: MANIFEST_CODES },
+  { title: 'Canonical JSON (RFC 8785)', errorClass: 'JcsError', table: JCS_CODES },
   { title: 'Evidence providers (simulated TEE, Gramine, configfs-tsm)', errorClass: 'TeeError', table: TEE_CODES },
   { title: 'Sealed state store', errorClass: 'StoreError', table: STORE_CODES },
   { title: 'Certificate authority', errorClass: 'CaError', table: CA_CODES },

@@ -35,25 +35,9 @@ export function appendOps(
   input: AuditEntryInput,
   signer: AuditSigner,
 ): { record: AuditRecord; newHead: AuditHead; storeOps: CommitOps } {
-  checkHead(current.head, 'current audit head');
-  if (current.revision === 0n && current.head.seq !== 0) {
-    throw new AuditError('AUDIT_RECORD_MALFORMED', `current audit head: revision 0n (absent) but seq ${current.head.seq}, want the empty head`);
-  }
-  checkEntryInput(input);
-  const entry: AuditEntry = {
-    seq: current.head.seq + 1,
-    time: input.time.toISOString(),
-    kind: input.kind,
-    actor: input.actor,
-    // A deep copy through JSON, so a caller mutating its object later cannot change what was hashed.
-    detail: JSON.parse(JSON.stringify(input.detail)),
-    prevHash: current.head.hash,
-  };
-  const hash = auditEntryHash(entry);
-  const signature = Buffer.from(signer.sign(Buffer.from(hash, 'hex'))).toString('hex');
-  const record: AuditRecord = Object.freeze({ ...entry, hash, signature });
-  const newHead: AuditHead = Object.freeze({ seq: entry.seq, hash });
-  const key = auditEntryKey(entry.seq);
+  checkCurrent(current);
+  const { record, newHead } = nextRecord(current.head, input, signer);
+  const key = auditEntryKey(record.seq);
   return {
     record,
     newHead,
@@ -69,4 +53,60 @@ export function appendOps(
       delete: [],
     },
   };
+}
+
+/**
+ * appendOps for several entries in one commit (the coordinator's group commit): entry n+1
+ * chains to entry n, and the commit compares `audit/head` once at the revision read and every
+ * entry key at absent, puts every entry and the last head. Records are returned in seq order.
+ */
+export function appendManyOps(
+  current: StoredAuditHead,
+  inputs: readonly AuditEntryInput[],
+  signer: AuditSigner,
+): { records: AuditRecord[]; newHead: AuditHead; storeOps: CommitOps } {
+  checkCurrent(current);
+  if (inputs.length === 0) throw new AuditError('AUDIT_ENTRY_INVALID', 'audit entries to append: got none, want at least one');
+  const records: AuditRecord[] = [];
+  let head = current.head;
+  for (const input of inputs) {
+    const next = nextRecord(head, input, signer);
+    records.push(next.record);
+    head = next.newHead;
+  }
+  const keys = records.map((r) => auditEntryKey(r.seq));
+  return {
+    records,
+    newHead: head,
+    storeOps: {
+      compare: [{ key: AUDIT_HEAD_KEY, revision: current.revision }, ...keys.map((key) => ({ key, revision: 0n }))],
+      put: [...records.map((r, i) => ({ key: keys[i]!, value: encodeAuditRecord(r) })), { key: AUDIT_HEAD_KEY, value: encodeHead(head) }],
+      delete: [],
+    },
+  };
+}
+
+function checkCurrent(current: StoredAuditHead): void {
+  checkHead(current.head, 'current audit head');
+  if (current.revision === 0n && current.head.seq !== 0) {
+    throw new AuditError('AUDIT_RECORD_MALFORMED', `current audit head: revision 0n (absent) but seq ${current.head.seq}, want the empty head`);
+  }
+}
+
+/** The signed record that follows `head`, and the head after it. */
+function nextRecord(head: AuditHead, input: AuditEntryInput, signer: AuditSigner): { record: AuditRecord; newHead: AuditHead } {
+  checkEntryInput(input);
+  const entry: AuditEntry = {
+    seq: head.seq + 1,
+    time: input.time.toISOString(),
+    kind: input.kind,
+    actor: input.actor,
+    // A deep copy through JSON, so a caller mutating its object later cannot change what was hashed.
+    detail: JSON.parse(JSON.stringify(input.detail)),
+    prevHash: head.hash,
+  };
+  const hash = auditEntryHash(entry);
+  const signature = Buffer.from(signer.sign(Buffer.from(hash, 'hex'))).toString('hex');
+  const record: AuditRecord = Object.freeze({ ...entry, hash, signature });
+  return { record, newHead: Object.freeze({ seq: entry.seq, hash }) };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../manifest/index.js';
+import { canonicalJson } from '../common/jcs.js';
 import { AuditError } from './errors.js';
 
 /**
@@ -23,6 +23,7 @@ export const AUDIT_KINDS = [
   'ca.rotated',
   'recovery.started',
   'recovery.completed',
+  'volume.advanced',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

@@ -7,6 +7,7 @@ export {
   GENESIS_HASH,
   MAX_DETAIL_BYTES,
   auditEntryHash,
+  checkEntryInput,
   type AuditEntry,
   type AuditEntryInput,
   type AuditKind,
@@ -15,6 +16,6 @@ export {
 export { AUDIT_HEAD_LABEL, GENESIS_HEAD, auditHeadBytes, auditHeadDigest, decodeHead, encodeHead, type AuditHead } from './head.js';
 export { AUDIT_SIGNATURE_LABEL, auditSigner, type AuditAlgorithm, type AuditSigner } from './signer.js';
 export { checkAuditRecord, decodeAuditRecord, encodeAuditRecord, type AuditRecord } from './record.js';
-export { AUDIT_ENTRY_PREFIX, AUDIT_HEAD_KEY, EMPTY_AUDIT_LOG, appendOps, auditEntryKey, type StoredAuditHead } from './append.js';
+export { AUDIT_ENTRY_PREFIX, AUDIT_HEAD_KEY, EMPTY_AUDIT_LOG, appendManyOps, appendOps, auditEntryKey, type StoredAuditHead } from './append.js';
 export { verifyAuditLog, type VerifyAuditOptions } from './verify.js';
 export { renderAuditJson, renderAuditLine, renderAuditLines } from './render.js';

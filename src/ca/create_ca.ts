@@ -54,22 +54,39 @@ export async function createCa(o: CreateCaOptions): Promise<Ca> {
   });
   const rootCert = await caCert(root, rootKeys.privateKey);
 
-  const interKeys = await generateKeyPair(keyType);
+  const intermediate = await newIntermediate({ name: o.name, keyType, root: rootCert, now, lifetimeMs: o.intermediateLifetimeMs, random });
+  return { name: o.name, keyType, root: rootCert, intermediate, revoked: [], random };
+}
+
+/**
+ * The same CA with a NEW intermediate (fresh key) under the same root: what a manifest update
+ * does ("the CA rolls"). The root, and so the coordinator's attested identity, stays; leaves of
+ * the old intermediate keep chaining to the root until they expire or their instances renew.
+ */
+export async function rollIntermediate(ca: Ca, o: { now: Date; lifetimeMs: number }): Promise<Ca> {
+  checkLifetime(o.lifetimeMs, 'intermediate CA lifetime');
+  const intermediate = await newIntermediate({ name: ca.name, keyType: ca.keyType, root: ca.root, now: floorToSecond(o.now), lifetimeMs: o.lifetimeMs, random: ca.random });
+  return { ...ca, intermediate, revoked: [] };
+}
+
+async function newIntermediate(o: { name: string; keyType: CaKeyType; root: CaCert; now: Date; lifetimeMs: number; random: Random }): Promise<CaCert> {
+  const signing = KEY_SPECS[o.keyType].signing;
+  const interKeys = await generateKeyPair(o.keyType);
   const inter = await signCertificate({
-    serial: randomSerial(random),
+    serial: randomSerial(o.random),
     subject: commonName(`${o.name} Intermediate CA`),
     publicKey: interKeys.publicKey,
-    issuer: rootCert,
-    signingKey: rootKeys.privateKey,
-    notBefore: now,
-    notAfter: new Date(Math.min(now.getTime() + o.intermediateLifetimeMs, root.cert.notAfter.getTime())),
+    issuer: o.root,
+    signingKey: o.root.privateKey,
+    notBefore: o.now,
+    notAfter: new Date(Math.min(o.now.getTime() + o.lifetimeMs, o.root.cert.notAfter.getTime())),
     signing,
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
     ],
   });
-  return { name: o.name, keyType, root: rootCert, intermediate: await caCert(inter, interKeys.privateKey), revoked: [], random };
+  return caCert(inter, interKeys.privateKey);
 }
 
 async function caCert(signed: { cert: x509.X509Certificate; pem: string; keyId: string }, privateKey: CryptoKey): Promise<CaCert> {

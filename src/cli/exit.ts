@@ -28,6 +28,9 @@ const USAGE_CODES: ReadonlySet<string> = new Set([
   'K8S_LISTEN_FAILED',
   'K8S_TLS_INVALID',
   'COORDINATOR_LISTEN_FAILED',
+  'STORE_URL_INVALID',
+  'STORE_URL_TLS_MISMATCH',
+  'STORE_ETCD_CONFIG_INVALID',
 ]);
 
 export function exitCodeFor(e: unknown): ExitCode {

@@ -1,5 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerClientCommands } from './commands/client.js';
+import { registerGovernanceCommands } from './commands/governance.js';
+import { registerAuditCommands } from './commands/audit.js';
+import { registerSecretCommands } from './commands/secret.js';
+import { registerRecoverCommand } from './commands/recover.js';
 import { registerCollateralCommands } from './commands/collateral.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerK8sCommands } from './commands/k8s.js';
@@ -26,6 +30,10 @@ export function buildProgram(): Command {
   registerProtectCommands(program, run);
   registerCoordinatorCommands(program, run);
   registerClientCommands(program, run);
+  registerGovernanceCommands(program, run);
+  registerAuditCommands(program, run);
+  registerSecretCommands(program, run);
+  registerRecoverCommand(program, run);
   registerMeasureCommand(program);
   registerRunCommand(program, run);
   registerDemoCommand(program, run);

@@ -1,10 +1,13 @@
 import type { Clock, Random } from '../common/clock.js';
 import { toHex } from '../common/bytes.js';
 import { durationMs, renderTemplate, type Manifest, type SecretMaterial } from '../manifest/index.js';
-import type { Store } from '../store/index.js';
+import type { CommitOps, Store } from '../store/index.js';
+import type { AuditedCommit, AuditedCommitResult } from './audit_appender.js';
 import { activationReportData, checkReportData } from '../verify/index.js';
 import { issueLeaf, verifyCsr, type Ca, type IssuedLeaf } from '../ca/index.js';
+import type { GovernanceModel } from '../governance/index.js';
 import type { ActivationSlots } from './activation_slots.js';
+import type { UserIndex } from './principal.js';
 import { CoordinatorError } from './codes.js';
 import type { NonceRegistry } from './nonces.js';
 import { matchPackage, type WorkloadClaims } from './package_match.js';
@@ -48,10 +51,20 @@ export interface ActiveManifest {
   /** the coordinator's CA (root + intermediate) that certifies this manifest's workloads */
   readonly ca: Ca;
   readonly sharedSecrets: Readonly<Record<string, StoredSecret>>;
+  /** secrets of type user, as set through the API */
+  readonly userSecrets: Readonly<Record<string, StoredSecret>>;
+  /** users, roles, approvals and recovery of this manifest (defaults applied) */
+  readonly governance: GovernanceModel;
+  /** the users indexed for authentication */
+  readonly users: UserIndex;
 }
 
 export interface ActivationDeps {
-  readonly store: Pick<Store, 'get' | 'commit'>;
+  readonly store: Pick<Store, 'get'>;
+  /** the audited commit (audit_appender.ts): the instance record and its audit entry land together */
+  readonly commit: (c: AuditedCommit) => Promise<AuditedCommitResult>;
+  /** store ops that make the nonce single-use across replicas (stateless_nonces.ts), if shared */
+  readonly nonceOps?: (nonce: Uint8Array) => Pick<CommitOps, 'compare' | 'put'>;
   readonly clock: Clock;
   readonly random: Random;
   readonly nonces: NonceRegistry;
@@ -106,8 +119,13 @@ export async function activate(deps: ActivationDeps, m: ActiveManifest, req: Act
       const renewed = existing !== undefined;
       if (!renewed && max !== undefined && (seen?.value.count ?? 0) >= max) throw maxReached();
       // 2. The expensive part, concurrently with other activations: secrets and the certificate.
+      //    A renewal keeps its secrets; per-instance secrets a manifest update added are made now.
+      const have = existing?.value.secrets ?? {};
+      const missing = Object.entries(m.manifest.secrets).filter(([n, d]) => d.scope === 'per-instance' && have[n] === undefined);
       const instanceSecrets =
-        existing?.value.secrets ?? (await generateSecrets(m.manifest, 'per-instance', { random: deps.random, ca: m.ca, now, scopeLabel: instanceId }));
+        missing.length === 0
+          ? have
+          : { ...have, ...(await generateSecrets({ ...m.manifest, secrets: Object.fromEntries(missing) }, 'per-instance', { random: deps.random, ca: m.ca, now, scopeLabel: instanceId })) };
       const lifetimeMs = durationMs(workload.certificate?.lifetime ?? m.manifest.config.certLifetime);
       const leaf = await issueLeaf(m.ca, {
         csr, // verified above: one signature check per activation
@@ -142,19 +160,28 @@ export async function activate(deps: ActivationDeps, m: ActiveManifest, req: Act
           const rev: RevocationRecord = { revokedAt: now.toISOString(), workload: req.workload, instanceId };
           put.push({ key: KEY.revocation(existing.value.serial), value: encodeJson(rev) });
         }
-        // Not awaited here: the section ends once the store has the commit (see activation_slots.ts).
-        return {
-          pending: deps.store.commit({
+        // Awaited inside the section: the audit appender orders commits later (group commit), so
+        // the next activation of this workload must not read the counter before this one landed.
+        const result = await deps.commit({
+          ops: {
             compare: [
               { key: KEY.counter(req.workload), revision: counter?.revision ?? 0n },
               { key: KEY.instance(req.workload, instanceId), revision: existing?.revision ?? 0n },
+              ...(deps.nonceOps?.(req.nonce).compare ?? []),
             ],
-            put,
+            put: [...put, ...(deps.nonceOps?.(req.nonce).put ?? [])],
             delete: [],
-          }),
-        };
+          },
+          entry: {
+            time: now,
+            kind: 'workload.activated',
+            actor: `workload:${req.workload}/${instanceId}`,
+            detail: { workload: req.workload, instanceId, serial: leaf.serial, renewed, tee: claims.tee, manifestHash: m.hash },
+          },
+        });
+        return { pending: result };
       });
-      const res = await pending;
+      const res = pending;
       if (!res.ok) {
         if (attempt < MAX_COMMIT_ATTEMPTS) continue;
         throw new CoordinatorError('STATE_CONCURRENT_UPDATE', `activation of '${req.workload}' conflicted with concurrent activations ${attempt} times; retry`);
@@ -205,7 +232,7 @@ function renderWorkload(
   const w = m.manifest.workloads[workloadName]!;
   const secrets: Record<string, SecretMaterial | undefined> = {};
   for (const name of Object.keys(m.manifest.secrets)) {
-    const s = instanceSecrets[name] ?? m.sharedSecrets[name];
+    const s = instanceSecrets[name] ?? m.userSecrets[name] ?? m.sharedSecrets[name];
     secrets[name] = s === undefined ? undefined : toMaterial(s);
   }
   const ctx = { workload: { name: workloadName }, instance: { id: instanceId }, self, secrets };

@@ -7,13 +7,21 @@ import { coordinatorReportData } from '../verify/index.js';
 import { activate, type ActivateRequest, type ActivateResult, type ActiveManifest } from './activation.js';
 import { X509Certificate } from 'node:crypto';
 import { buildCrl, createCa, loadCa, snapshotCa, type Ca } from '../ca/index.js';
+import { auditHeadBytes, auditSigner, decodeAuditRecord, AUDIT_ENTRY_PREFIX, type AuditHead, type AuditRecord } from '../audit/index.js';
+import { requireAuthorized, type Principal } from '../governance/index.js';
+import { createAuditAppender } from './audit_appender.js';
+import { loadActive, snapshotOf, type CoordinatorCore } from './core.js';
+import { actorOf, authenticate, createReplayCache, type RequestCredentials } from './principal.js';
+import { recoveryShareOps, RECOVERY_PREFIX } from './recovery_shares.js';
+import { applyReadyProposals, approve, getProposal, history, listProposals, propose } from './updates.js';
+import { getUserSecret, setUserSecret } from './user_secrets.js';
 import { CoordinatorError } from './codes.js';
 import type { CoordinatorMetrics } from './metrics.js';
 import { createNonceRegistry } from './nonces.js';
 import { createActivationSlots } from './activation_slots.js';
 import { generateSecrets } from './secrets.js';
 import { authenticateInstance } from './instance_auth.js';
-import { KEY, encodeJson, readJson, type InstanceRecord, type ManifestRecord, type RevocationRecord, type StoredSecret, type VolumeRecord } from './state.js';
+import { KEY, encodeJson, readJson, type HistoryRecord, type InstanceRecord, type ManifestRecord, type RevocationRecord, type VolumeRecord } from './state.js';
 import type { WorkloadVerifier } from './workload_verifier.js';
 
 export type CoordinatorState = 'uninitialized' | 'accepting-workloads' | 'recovery';
@@ -29,6 +37,10 @@ export interface CoordinatorDeps {
   readonly metrics: CoordinatorMetrics;
   readonly simulation: boolean;
   readonly version: string;
+  /** the state data key: split into recovery shares when the manifest names recovery keys */
+  readonly dataKey?: Uint8Array;
+  /** most operations per store commit of the audit appender (default: etcd's 128) */
+  readonly auditMaxTxnOps?: number;
 }
 
 export interface AttestationResponse {
@@ -38,6 +50,7 @@ export interface AttestationResponse {
   readonly rootCaPem: string;
   readonly intermediateCaPem: string | undefined;
   readonly manifestHash: string | null;
+  readonly auditHead: AuditHead;
 }
 
 // The coordinator's CA lives as long as its state directory: the root 10 years, the intermediate
@@ -66,8 +79,28 @@ export async function createCoordinator(deps: CoordinatorDeps) {
     certPem: ca.root.certPem,
     spkiDer: new Uint8Array(new X509Certificate(ca.root.certPem).publicKey.export({ type: 'spki', format: 'der' })),
   };
-  let active: ActiveManifest | undefined = await loadManifest(deps, ca);
+  // every state change commits together with its audit entry, signed by the root CA key
+  const audit = createAuditAppender({
+    store: deps.store,
+    signer: auditSigner(ca.root.privateKeyPem),
+    ...(deps.auditMaxTxnOps === undefined ? {} : { maxTxnOps: deps.auditMaxTxnOps }),
+  });
+  let active: ActiveManifest | undefined = (await loadActive(deps.store, { random: deps.random }))?.active;
   let setting: Promise<unknown> | undefined;
+  const replay = createReplayCache({ clock: deps.clock, capacity: 100_000 });
+  const core: CoordinatorCore = {
+    store: deps.store,
+    audit,
+    clock: deps.clock,
+    random: deps.random,
+    log: deps.log,
+    dataKey: deps.dataKey,
+    current: () => active,
+    install(next) {
+      active = next;
+      reportState();
+    },
+  };
   const state = (): CoordinatorState => (active === undefined ? 'uninitialized' : 'accepting-workloads');
   const reportState = () => {
     deps.metrics.state.reset();
@@ -81,15 +114,29 @@ export async function createCoordinator(deps: CoordinatorDeps) {
   deps.metrics.simulation.set(deps.simulation ? 1 : 0);
   reportState();
   for (const e of await deps.store.list('instances/')) deps.metrics.activeInstances.inc({ workload: e.key.split('/')[1]! });
+  // a restart between the last approval and the apply: the quorum is there, finish the update
+  const finished = await applyReadyProposals(core);
+  if (finished > 0) deps.log.info({ applied: finished }, 'applied manifest updates whose quorum was reached before the restart');
+
+  const needActive = (): ActiveManifest => {
+    if (active === undefined) throw new CoordinatorError('COORDINATOR_UNINITIALIZED', 'no manifest is set yet (cloister manifest set FILE)');
+    return active;
+  };
 
   async function volumeAccess(peerDer: Uint8Array | undefined, volumeId: string) {
-    const m = active;
-    if (m === undefined) throw new CoordinatorError('COORDINATOR_UNINITIALIZED', 'no manifest is set yet');
+    const m = needActive();
     const who = await authenticateInstance(peerDer, { intermediatePem: m.ca.intermediate.certPem, now: deps.clock.now(), store: deps.store });
     if (!(m.manifest.workloads[who.workload]?.protectedVolumes ?? []).includes(volumeId)) {
       throw new CoordinatorError('VOLUME_UNKNOWN', `the manifest declares no protected volume '${volumeId}' for workload '${who.workload}'`);
     }
     return { key: KEY.volume(who.workload, volumeId), who };
+  }
+
+  /** The caller of a user endpoint (mTLS user certificate, signed request, workload, or anonymous). */
+  async function principalOf(cred: RequestCredentials): Promise<Principal> {
+    const m = active;
+    if (m === undefined) return { kind: 'anonymous' }; // no manifest, no users
+    return authenticate(cred, { users: m.users, intermediatePem: m.ca.intermediate.certPem, clock: deps.clock, store: deps.store, replay });
   }
 
   return {
@@ -102,25 +149,25 @@ export async function createCoordinator(deps: CoordinatorDeps) {
     },
 
     manifest(): { text: string; hash: string } {
-      if (active === undefined) throw new CoordinatorError('COORDINATOR_UNINITIALIZED', 'no manifest is set yet (cloister manifest set FILE)');
-      return { text: active.text, hash: active.hash };
+      const m = needActive();
+      return { text: m.text, hash: m.hash };
     },
 
     /** Sets the first manifest. Later changes go through manifest updates (governance). */
     async setManifest(text: string): Promise<{ manifestHash: string }> {
       if (active !== undefined || setting !== undefined) {
-        throw new CoordinatorError('MANIFEST_ALREADY_SET', 'a manifest is already set; change it with a manifest update');
+        throw new CoordinatorError('MANIFEST_ALREADY_SET', 'a manifest is already set; change it with a manifest update (cloister manifest propose FILE)');
       }
-      const p = setManifestOnce(deps, ca, text);
+      const p = setManifestOnce(deps, core, ca, text);
       setting = p;
       try {
-        active = await p;
+        core.install(await p);
       } finally {
         setting = undefined;
       }
-      reportState();
-      deps.log.info({ manifestHash: active.hash, workloads: Object.keys(active.manifest.workloads).length }, 'manifest set');
-      return { manifestHash: active.hash };
+      const m = needActive();
+      deps.log.info({ manifestHash: m.hash, workloads: Object.keys(m.manifest.workloads).length }, 'manifest set');
+      return { manifestHash: m.hash };
     },
 
     issueNonce() {
@@ -132,7 +179,7 @@ export async function createCoordinator(deps: CoordinatorDeps) {
       if (m === undefined) throw new CoordinatorError('COORDINATOR_UNINITIALIZED', 'no manifest is set yet, so workloads cannot activate');
       const started = process.hrtime.bigint();
       try {
-        const r = await activate({ store: deps.store, clock: deps.clock, random: deps.random, nonces, verifier: deps.verifier, slots }, m, req);
+        const r = await activate({ store: deps.store, commit: (c) => audit.commit(c), clock: deps.clock, random: deps.random, nonces, verifier: deps.verifier, slots }, m, req);
         deps.metrics.activations.inc({ workload: req.workload, result: 'ok' });
         if (!r.renewed) deps.metrics.activeInstances.inc({ workload: r.workload });
         deps.metrics.activationSeconds.observe({ result: 'ok' }, Number(process.hrtime.bigint() - started) / 1e9);
@@ -150,19 +197,22 @@ export async function createCoordinator(deps: CoordinatorDeps) {
 
     /** Revokes the instance's certificate. Only the instance itself may (mTLS with its current certificate). */
     async deactivate(workload: string, instanceId: string, peerDer: Uint8Array | undefined): Promise<void> {
-      const m = active;
-      if (m === undefined) throw new CoordinatorError('COORDINATOR_UNINITIALIZED', 'no manifest is set yet');
+      const m = needActive();
       const who = await authenticateInstance(peerDer, { intermediatePem: m.ca.intermediate.certPem, now: deps.clock.now(), store: deps.store });
       if (who.workload !== workload || who.instanceId !== instanceId) {
         throw new CoordinatorError('INSTANCE_NOT_AUTHENTICATED', `the client certificate is that of ${who.workload}/${who.instanceId}, not ${workload}/${instanceId}`);
       }
       const inst = await readJson<InstanceRecord>(deps.store, KEY.instance(workload, instanceId));
       if (inst === undefined) throw new CoordinatorError('INSTANCE_UNKNOWN', `no instance '${instanceId}' of workload '${workload}'`);
-      const rev: RevocationRecord = { revokedAt: deps.clock.now().toISOString(), workload, instanceId };
-      const res = await deps.store.commit({
-        compare: [{ key: KEY.instance(workload, instanceId), revision: inst.revision }],
-        put: [{ key: KEY.revocation(inst.value.serial), value: encodeJson(rev) }],
-        delete: [KEY.instance(workload, instanceId)],
+      const now = deps.clock.now();
+      const rev: RevocationRecord = { revokedAt: now.toISOString(), workload, instanceId };
+      const res = await audit.commit({
+        ops: {
+          compare: [{ key: KEY.instance(workload, instanceId), revision: inst.revision }],
+          put: [{ key: KEY.revocation(inst.value.serial), value: encodeJson(rev) }],
+          delete: [KEY.instance(workload, instanceId)],
+        },
+        entry: { time: now, kind: 'workload.deactivated', actor: `workload:${workload}/${instanceId}`, detail: { workload, instanceId, serial: inst.value.serial } },
       });
       if (!res.ok) throw new CoordinatorError('STATE_CONCURRENT_UPDATE', 'the instance changed while deactivating; retry');
       deps.metrics.activeInstances.dec({ workload });
@@ -185,15 +235,22 @@ export async function createCoordinator(deps: CoordinatorDeps) {
           detail: { version: have },
         });
       }
-      const res = await deps.store.commit({ compare: [{ key, revision: cur?.revision ?? 0n }], put: [{ key, value: encodeJson(next) }], delete: [] });
+      const res = await audit.commit({
+        ops: { compare: [{ key, revision: cur?.revision ?? 0n }], put: [{ key, value: encodeJson(next) }], delete: [] },
+        entry: {
+          time: deps.clock.now(),
+          kind: 'volume.advanced',
+          actor: `workload:${who.workload}/${who.instanceId}`,
+          detail: { workload: who.workload, volumeId, version: next.version, hash: next.hash },
+        },
+      });
       if (!res.ok) throw new CoordinatorError('VOLUME_VERSION_CONFLICT', `volume ${volumeId} changed concurrently; reopen it`);
       deps.log.info({ workload: who.workload, instanceId: who.instanceId, volumeId, version: next.version }, 'protected volume advanced');
     },
 
     /** The intermediate's CRL over every revoked serial (valid 1 h; clients refetch). */
     async crl(): Promise<Uint8Array> {
-      const m = active;
-      if (m === undefined) throw new CoordinatorError('COORDINATOR_UNINITIALIZED', 'no manifest is set yet, so there is no CA');
+      const m = needActive();
       const entries = await deps.store.list(KEY.revocations);
       const now = deps.clock.now();
       const revoked = entries.map((e) => ({
@@ -204,12 +261,13 @@ export async function createCoordinator(deps: CoordinatorDeps) {
       return (await buildCrl({ ...m.ca, revoked }, now, new Date(now.getTime() + 3600_000))).der;
     },
 
-    /** The coordinator's own evidence, bound to its root CA key, the manifest hash and the client's nonce. */
+    /** The coordinator's own evidence, bound to its root CA key, the manifest hash, the audit head and the client's nonce. */
     async attestation(nonce: Uint8Array): Promise<AttestationResponse> {
       if (nonce.length < 16 || nonce.length > 64) throw new CoordinatorError('REQUEST_INVALID', `nonce must be 16-64 bytes, got ${nonce.length}`);
       const m = active;
+      const head = await audit.head();
       const hash = m === undefined ? new Uint8Array(0) : Buffer.from(m.hash, 'hex');
-      const ev = await deps.evidence.getEvidence(coordinatorReportData(root.spkiDer, hash, nonce));
+      const ev = await deps.evidence.getEvidence(coordinatorReportData(root.spkiDer, hash, auditHeadBytes(head), nonce));
       return {
         tee: ev.tee,
         evidence: ev.evidence,
@@ -217,7 +275,52 @@ export async function createCoordinator(deps: CoordinatorDeps) {
         rootCaPem: root.certPem,
         intermediateCaPem: m?.ca.intermediate.certPem,
         manifestHash: m?.hash ?? null,
+        auditHead: head,
       };
+    },
+
+    // --- governance (docs/governance.md); every call authenticates first -------------------
+    principalOf,
+    propose: async (cred: RequestCredentials, text: string) => propose(core, await principalOf(cred), text),
+    proposals: async (cred: RequestCredentials) => listProposals(core, await principalOf(cred)),
+    proposal: async (cred: RequestCredentials, hash: string) => getProposal(core, await principalOf(cred), hash),
+    approve: async (cred: RequestCredentials, hash: string, signature: string) => approve(core, await principalOf(cred), hash, signature),
+    history: async (cred: RequestCredentials): Promise<HistoryRecord[]> => history(core, await principalOf(cred)),
+    setSecret: async (cred: RequestCredentials, name: string, value: Uint8Array) => setUserSecret(core, await principalOf(cred), name, value),
+    getSecret: async (cred: RequestCredentials, name: string) => getUserSecret(core, await principalOf(cred), name),
+
+    /** Audit entries from `from` (1-based seq), at most `limit`, and the head. */
+    async auditLog(cred: RequestCredentials, from: number, limit: number): Promise<{ entries: AuditRecord[]; head: AuditHead }> {
+      requireAuthorized(needActive().governance, await principalOf(cred), 'audit.read');
+      const head = await audit.head();
+      const entries: AuditRecord[] = [];
+      for (const e of await deps.store.list(AUDIT_ENTRY_PREFIX)) {
+        const seq = Number(e.key.slice(AUDIT_ENTRY_PREFIX.length));
+        if (seq < from || seq > head.seq) continue;
+        entries.push(decodeAuditRecord(e.value));
+        if (entries.length >= limit) break;
+      }
+      return { entries, head };
+    },
+
+    /**
+     * After recovery opened the state with the key holders' shares: split the data key again
+     * under a fresh share set (the submitted shares were seen in plaintext by this process) and
+     * record the recovery in the audit log.
+     */
+    async afterRecovery(detail: { sharesUsed: number }): Promise<void> {
+      const m = active;
+      const put = m?.manifest.recovery !== undefined && deps.dataKey !== undefined ? [...recoveryShareOps(m.manifest.recovery, deps.dataKey, deps.random)] : [];
+      const res = await audit.commit({
+        ops: { compare: [], put, delete: [] },
+        entry: { time: deps.clock.now(), kind: 'recovery.completed', actor: 'recovery', detail: { sharesUsed: detail.sharesUsed, resplit: put.length > 0 } },
+      });
+      if (!res.ok) throw new CoordinatorError('STATE_CONCURRENT_UPDATE', 'recording the recovery conflicted; retry');
+      deps.log.info({ resplit: put.length > 0 }, 'recovery recorded in the audit log');
+    },
+
+    async close(): Promise<void> {
+      await audit.close();
     },
   };
 }
@@ -241,31 +344,28 @@ async function loadOrCreateCa(deps: CoordinatorDeps): Promise<Ca> {
   return ca;
 }
 
-async function loadManifest(deps: CoordinatorDeps, ca: Ca): Promise<ActiveManifest | undefined> {
-  const rec = await readJson<ManifestRecord>(deps.store, KEY.manifest);
-  if (rec === undefined) return undefined;
-  const manifest = parseManifest(rec.value.text);
-  const sharedSecrets: Record<string, StoredSecret> = {};
-  for (const e of await deps.store.list('secrets/shared/')) {
-    sharedSecrets[e.key.slice('secrets/shared/'.length)] = JSON.parse(new TextDecoder().decode(e.value)) as StoredSecret;
-  }
-  return { manifest, hash: rec.value.hash, text: rec.value.text, ca, sharedSecrets };
-}
-
-async function setManifestOnce(deps: CoordinatorDeps, ca: Ca, text: string): Promise<ActiveManifest> {
+async function setManifestOnce(deps: CoordinatorDeps, core: CoordinatorCore, ca: Ca, text: string): Promise<ActiveManifest> {
   const manifest = parseManifest(text);
   const hash = hashManifest(manifest);
   const now = deps.clock.now();
   const sharedSecrets = await generateSecrets(manifest, 'shared', { random: deps.random, ca, now, scopeLabel: 'shared' });
   const record: ManifestRecord = { text, hash, setAt: now.toISOString() };
-  const res = await deps.store.commit({
-    compare: [{ key: KEY.manifest, revision: 0n }],
-    put: [
-      { key: KEY.manifest, value: encodeJson(record) },
-      ...Object.entries(sharedSecrets).map(([name, s]) => ({ key: KEY.sharedSecret(name), value: encodeJson(s) })),
-    ],
-    delete: [],
+  const first: HistoryRecord = { manifestHash: hash, previousManifestHash: null, appliedAt: now.toISOString(), proposalHash: null, approvedBy: [] };
+  const recovery = manifest.recovery !== undefined && deps.dataKey !== undefined ? recoveryShareOps(manifest.recovery, deps.dataKey, deps.random) : [];
+  const stale = (await deps.store.list(RECOVERY_PREFIX)).map((e) => e.key).filter((k) => !recovery.some((p) => p.key === k));
+  const res = await core.audit.commit({
+    ops: {
+      compare: [{ key: KEY.manifest, revision: 0n }],
+      put: [
+        { key: KEY.manifest, value: encodeJson(record) },
+        { key: KEY.history(now, hash), value: encodeJson(first) },
+        ...Object.entries(sharedSecrets).map(([name, s]) => ({ key: KEY.sharedSecret(name), value: encodeJson(s) })),
+        ...recovery,
+      ],
+      delete: stale,
+    },
+    entry: { time: now, kind: 'manifest.set', actor: 'anonymous', detail: { manifestHash: hash, recoveryKeys: Object.keys(manifest.recovery?.keys ?? {}) } },
   });
   if (!res.ok) throw new CoordinatorError('MANIFEST_ALREADY_SET', 'a manifest was set concurrently');
-  return { manifest, hash, text, ca, sharedSecrets };
+  return snapshotOf({ manifest, hash, text, ca, sharedSecrets, userSecrets: {} });
 }

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes, type KeyObject, type X509Certificate } from 'node:crypto';
+import { X509Certificate, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -6,19 +6,21 @@ import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { createCa, issueLeaf } from '../ca/index.js';
 import type { Clock, Random } from '../common/clock.js';
-import { createSealedStore, openDataKey, openFileStore, simulatedSealingKey, type SealingKeyProvider, type Store } from '../store/index.js';
+import { createSealedStore, openDataKey, openFileStore, simulatedSealingKey, type SealingKeyProvider } from '../store/index.js';
 import { detectProvider, loadOrCreatePlatform, measurePath, simulatedProvider, type EvidenceProvider } from '../tee/index.js';
 import { CoordinatorError } from './codes.js';
-import { createCoordinator } from './coordinator.js';
+import { createCoordinator, type RootIdentity } from './coordinator.js';
 import { createServer } from './http/server.js';
 import { createMetrics } from './metrics.js';
-import { recoveryCoordinator, type CoordinatorApi } from './recovery.js';
+import { completeRecovery, createRecoveryService, recoveryCoordinator, type CoordinatorHolder } from './recovery.js';
 import { createWorkloadVerifier, type DcapCollateralSource } from './workload_verifier.js';
 
 export interface StartOptions {
   readonly simulation: boolean;
   /** default $CLOISTER_HOME/coordinator (CLOISTER_HOME defaults to ~/.cloister) */
   readonly stateDir?: string;
+  /** shared state in etcd (cloister coordinator start --store etcd://...); default: the file store in stateDir */
+  readonly store?: { readonly kind: 'etcd'; readonly options: import('../store/index.js').EtcdStoreOptions };
   readonly host?: string;
   /** 0 picks a free port */
   readonly port?: number;
@@ -100,30 +102,55 @@ export async function startCoordinator(o: StartOptions): Promise<RunningCoordina
 
   const fileStore = await openFileStore(stateDir);
   const dataKey = await openDataKey({ dir: stateDir, provider: sealing, random });
-  let api: CoordinatorApi;
-  let tls: { certPem: string; keyPem: string };
-  let store: Store | undefined;
-  if (dataKey.state !== 'unsealed') {
-    // the public reason names no local paths; the log has them
-    const reason = `the sealed state cannot be opened: ${dataKey.reason}`;
-    log.error({ stateDir, why: dataKey.why, reason: dataKey.reason }, 'entering recovery');
-    api = recoveryCoordinator({ reason, simulation: o.simulation, version, rootCaPem: undefined });
-    tls = await recoveryTls(clock.now(), o.sans);
-  } else {
-    store = createSealedStore(fileStore, { dataKey: dataKey.dataKey, random });
+  // The normal coordinator over the sealed store: built at a normal start, and again (the same
+  // way) when recovery by key holders hands over the recovered data key.
+  const openNormal = async (key: Uint8Array) => {
+    const store = createSealedStore(fileStore, { dataKey: key, random });
     const verifier = createWorkloadVerifier({
       simulation: o.simulation,
       trustedPlatformKeys: trusted,
       ...(o.dcapCollateral === undefined ? {} : { dcapCollateral: o.dcapCollateral }),
       ...(o.trustRoots === undefined ? {} : { trustRoots: o.trustRoots }),
     });
-    const c = await createCoordinator({ store, clock, random, verifier, evidence, log, metrics, simulation: o.simulation, version });
-    api = c;
-    tls = await coordinatorTls(c.ca, clock.now(), o.sans);
+    // one local file: a commit may hold many audited changes (etcd's 128-op limit does not apply)
+    const c = await createCoordinator({ store, clock, random, verifier, evidence, log, metrics, simulation: o.simulation, version, dataKey: key, auditMaxTxnOps: 10_000 });
+    return { api: c, tls: await coordinatorTls(c.ca, clock.now(), o.sans) };
+  };
+  let holder: CoordinatorHolder;
+  let tls: { certPem: string; keyPem: string };
+  if (dataKey.state !== 'unsealed') {
+    // the public reason names no local paths; the log has them
+    const reason = `the sealed state cannot be opened: ${dataKey.reason}`;
+    log.error({ stateDir, why: dataKey.why, reason: dataKey.reason }, 'entering recovery');
+    const throwaway = await recoveryCa(clock.now());
+    holder = { current: recoveryCoordinator({ reason, simulation: o.simulation, version, root: throwaway.root, evidence }) };
+    tls = await coordinatorTls(throwaway.ca, clock.now(), o.sans);
+  } else {
+    const normal = await openNormal(dataKey.dataKey);
+    holder = { current: normal.api };
+    tls = normal.tls;
   }
 
+  // Recovery by key holders: once the shares open the sealed state, switch this process to the
+  // normal coordinator in place: new TLS handshakes present the real CA, requests reach it.
+  const onRecovered = async (key: Uint8Array) => {
+    const normal = await openNormal(key);
+    app.server.setSecureContext({ cert: normal.tls.certPem, key: normal.tls.keyPem });
+    holder.current = normal.api;
+    // keep-alive connections still present the throwaway root: make their clients reconnect
+    app.server.closeIdleConnections();
+    log.warn({ state: normal.api.state() }, 'recovered: serving the normal coordinator');
+  };
+  const recovery = createRecoveryService({
+    store: fileStore,
+    state: () => holder.current.state(),
+    log,
+    unlock: (key) => completeRecovery({ store: fileStore, stateDir, sealing, random, clock, log, onRecovered }, key),
+  });
+
   const app = await createServer({
-    coordinator: api,
+    coordinator: holder,
+    recovery,
     tls,
     log,
     metrics,
@@ -142,14 +169,17 @@ export async function startCoordinator(o: StartOptions): Promise<RunningCoordina
   const port = typeof addr === 'object' && addr !== null ? addr.port : (o.port ?? 4433);
   const host = o.host ?? '127.0.0.1';
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  log.info({ url, state: api.state(), stateDir }, 'coordinator listening');
+  log.info({ url, state: holder.current.state(), stateDir }, 'coordinator listening');
   return {
     url,
     port,
-    state: () => api.state(),
-    rootCaPem: api.root?.certPem,
+    state: () => holder.current.state(),
+    get rootCaPem() {
+      return holder.current.root?.certPem;
+    },
     async close() {
       await app.close();
+      await holder.current.close();
       await fileStore.close();
     },
   };
@@ -174,8 +204,12 @@ async function coordinatorTls(
   return { certPem: leaf.chainPem, keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
 }
 
-/** In recovery the sealed CA is out of reach: serve TLS from a throwaway CA (nothing secret is served). */
-async function recoveryTls(now: Date, sans: StartOptions['sans']): Promise<{ certPem: string; keyPem: string }> {
+/**
+ * In recovery the sealed CA is out of reach: a throwaway CA, created fresh in the TEE at each
+ * start, serves TLS and is what the recovery attestation binds, so holders pin its root.
+ */
+async function recoveryCa(now: Date): Promise<{ ca: Parameters<typeof issueLeaf>[0]; root: RootIdentity }> {
   const ca = await createCa({ name: 'Cloister Recovery', now, rootLifetimeMs: 7 * 24 * 3600_000, intermediateLifetimeMs: 7 * 24 * 3600_000 });
-  return coordinatorTls(ca, now, sans);
+  const spkiDer = new Uint8Array(new X509Certificate(ca.root.certPem).publicKey.export({ type: 'spki', format: 'der' }));
+  return { ca, root: { certPem: ca.root.certPem, spkiDer } };
 }

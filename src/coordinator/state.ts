@@ -11,6 +11,11 @@ import { CoordinatorError } from './codes.js';
  *   counters/<workload>           { count, next }    distinct instances ever activated; next auto id
  *   revocations/<serial>          { revokedAt, workload, instanceId }
  *   volumes/<workload>/<volumeId> VolumeRecord       protected-volume rollback protection
+ *   secrets/user/<name>           StoredSecret + setAt/setBy    set through the API (secret.write)
+ *   governance/proposals/<hash>   ProposalRecord     manifest update proposals and their approvals
+ *   governance/history/<ms>-<hash> HistoryRecord     every manifest that was in force, in order
+ *   audit/head, audit/entries/<seq>                  the signed audit log (src/audit)
+ *   public/...                    stored UNSEALED: public data only (recovery envelopes, replica registry)
  *
  * Every change is one store commit conditioned on the revisions it read (compare-and-swap),
  * so concurrent requests (and, later, coordinator replicas on etcd) never lose an update.
@@ -25,7 +30,23 @@ export const KEY = {
   revocation: (serial: string) => `revocations/${serial}`,
   revocations: 'revocations/',
   volume: (workload: string, volumeId: string) => `volumes/${workload}/${volumeId}`,
+  userSecret: (name: string) => `secrets/user/${name}`,
+  userSecrets: 'secrets/user/',
+  proposal: (hash: string) => `governance/proposals/${hash}`,
+  proposals: 'governance/proposals/',
+  // zero-padded milliseconds: key order is time order
+  history: (at: Date, manifestHash: string) => `governance/history/${String(at.getTime()).padStart(15, '0')}-${manifestHash}`,
+  historyPrefix: 'governance/history/',
 } as const;
+
+/** One manifest that came into force: the first (set) or an applied update. */
+export interface HistoryRecord {
+  readonly manifestHash: string;
+  readonly previousManifestHash: string | null;
+  readonly appliedAt: string;
+  readonly proposalHash: string | null;
+  readonly approvedBy: readonly string[];
+}
 
 /** A protected volume's latest committed state (monotonic version + manifest hash). */
 export interface VolumeRecord {

@@ -1,4 +1,5 @@
-import { canonicalJson, type Manifest } from '../manifest/index.js';
+import { canonicalJson } from '../common/jcs.js';
+import type { Manifest } from '../manifest/index.js';
 
 /**
  * What kind of change a proposal is, which picks its approval threshold. A "package update" is

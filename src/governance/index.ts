@@ -5,6 +5,8 @@ export { ACTIONS, APPROVE_RESOURCES, SCOPED_ACTIONS, resourceMatches, type Actio
 export {
   approversFor,
   governanceIssues,
+  governanceManifestShape,
+  governanceOf,
   governanceSchema,
   governanceShape,
   parseGovernance,

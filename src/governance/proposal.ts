@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson, manifestHash, type Manifest } from '../manifest/index.js';
+import { canonicalJson } from '../common/jcs.js';
 import { GovernanceError } from './errors.js';
 
 /**
@@ -18,8 +18,8 @@ export const PROPOSAL_LABEL = 'cloister/proposal/v1';
 export interface Proposal {
   /** Lowercase hex manifestHash of the manifest in force when the proposal was made. */
   readonly previousManifestHash: string;
-  /** The proposed manifest, validated (parseManifest). */
-  readonly manifest: Manifest;
+  /** Lowercase hex manifestHash of the proposed (validated) manifest. */
+  readonly manifestHash: string;
 }
 
 const HEX32 = /^[0-9a-f]{64}$/;
@@ -33,7 +33,7 @@ export function proposalHashOf(previousManifestHash: string, nextManifestHash: s
 }
 
 export function proposalHash(p: Proposal): string {
-  return proposalHashOf(p.previousManifestHash, manifestHash(p.manifest));
+  return proposalHashOf(p.previousManifestHash, p.manifestHash);
 }
 
 /** Throws GOVERNANCE_PROPOSAL_STALE unless the proposal replaces the current manifest, _EMPTY if it changes nothing. */
@@ -43,7 +43,7 @@ export function checkProposalCurrent(p: Proposal, currentManifestHash: string): 
       detail: { previousManifestHash: p.previousManifestHash, currentManifestHash },
     });
   }
-  if (manifestHash(p.manifest) === currentManifestHash) {
+  if (p.manifestHash === currentManifestHash) {
     throw new GovernanceError('GOVERNANCE_PROPOSAL_EMPTY', `proposal manifest ${currentManifestHash} is the current manifest`);
   }
 }

@@ -81,7 +81,21 @@ export const governanceShape = {
   recovery: recoverySchema.optional(),
 };
 
-export const governanceSchema = z.strictObject(governanceShape).superRefine((g, ctx) => {
+/**
+ * The same fields as they appear in the manifest: all optional and without defaults, so a
+ * manifest without governance validates (and hashes) exactly as before governance existed.
+ * `governanceOf` turns them into the model (defaults applied, cross-references checked).
+ */
+export const governanceManifestShape = {
+  users: governanceShape.users.unwrap().optional(),
+  roles: governanceShape.roles.unwrap().optional(),
+  approvals: approvalsSchema.optional(),
+  recovery: recoverySchema.optional(),
+};
+
+const governanceFields = z.strictObject(governanceShape);
+
+export const governanceSchema = governanceFields.superRefine((g, ctx) => {
   for (const issue of governanceIssues(g)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
 });
 
@@ -134,6 +148,18 @@ export function approversFor(g: GovernanceModel, kind: 'manifest' | 'package'): 
     if (grants) for (const u of r.users) if (g.users[u] !== undefined) out.add(u);
   }
   return [...out].sort();
+}
+
+/**
+ * The governance model of a manifest whose fields were validated by the manifest schema:
+ * defaults applied, cross-references NOT checked here (the manifest's crossref step reports
+ * them with governanceIssues, together with every other manifest problem).
+ */
+export function governanceOf(m: { users?: unknown; roles?: unknown; approvals?: unknown; recovery?: unknown }): GovernanceModel {
+  const input = { users: m.users ?? {}, roles: m.roles ?? {}, approvals: m.approvals ?? {}, ...(m.recovery === undefined ? {} : { recovery: m.recovery }) };
+  const r = governanceFields.safeParse(input);
+  if (r.success) return r.data;
+  throw new GovernanceError('GOVERNANCE_INVALID', `governance: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
 }
 
 /** Validates a governance section on its own; GOVERNANCE_INVALID with detail.issues otherwise. */

@@ -1,5 +1,5 @@
 import { createHash, type KeyObject } from 'node:crypto';
-import { canonicalJson } from '../manifest/index.js';
+import { canonicalJson } from '../common/jcs.js';
 import { GovernanceError } from './errors.js';
 import { keyFromPem, signAsUser, verifyUserSignature } from './keys.js';
 import type { GovernanceModel } from './schema.js';

@@ -32,4 +32,5 @@ export { renderInstall, renderInstallObjects, toMultiDocYaml, MANIFEST_PUBLISHER
 export { INSTALL_DEFAULTS, checkInstallOptions, type InstallOptions } from './install/options.js';
 export { generateWebhookTls, webhookDnsNames, WEBHOOK_TLS_LIFETIME_MS, type WebhookTls } from './install/tls.js';
 export { coordinatorUrl } from './install/coordinator.js';
+export { DEFAULT_ETCD_IMAGE, etcdMemberEndpoints, HA_REPLICAS } from './install/ha.js';
 export { kubectlApply } from './install/kubectl.js';

@@ -9,8 +9,6 @@ export const MANIFEST_CODES = {
   TEMPLATE_REFERENCE_UNKNOWN: 'A template references a secret, field or format that does not exist for it.',
   TEMPLATE_VALUE_MISSING: 'A template references a declared value that the render context does not hold (e.g. an unset user secret).',
   TEMPLATE_VALUE_NOT_TEXT: 'A template rendered for an environment variable or argument contains a NUL byte.',
-  CANONICAL_JSON_UNSUPPORTED:
-    'A value cannot be serialized as RFC 8785 canonical JSON (non-finite number, lone surrogate, undefined, non-plain object).',
 } as const satisfies CodeTable;
 
 export type ManifestCode = keyof typeof MANIFEST_CODES;

@@ -1,3 +1,4 @@
+import { governanceIssues, governanceOf } from '../governance/index.js';
 import type { ManifestIssue } from './errors.js';
 import type { Manifest } from './schema.js';
 import { formatsFor, templateReferences } from './template.js';
@@ -13,6 +14,9 @@ export function crossReferenceIssues(m: Manifest): ManifestIssue[] {
   };
 
   if (Object.keys(m.workloads).length === 0) add(['workloads'], 'declare at least one workload');
+
+  // governance: the fields validated one by one above; here, who refers to whom and reachable thresholds
+  for (const i of governanceIssues(governanceOf(m), { packages: Object.keys(m.packages), secrets: Object.keys(m.secrets) })) add(i.path, i.message);
 
   for (const [name, s] of Object.entries(m.secrets)) {
     // A user secret is set once through the API for all instances: there is nothing to make per instance.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './jcs.js';
+import { canonicalJson } from '../common/jcs.js';
 import type { Manifest } from './schema.js';
 
 /**

@@ -4,7 +4,7 @@ export { ManifestError, type ManifestIssue } from './errors.js';
 export { parseManifest, validateManifest, type ManifestFormat } from './parse.js';
 export { manifestSchema, type Manifest, type ManifestPackage, type ManifestWorkload, type ManifestSecret, type SecretType } from './schema.js';
 export { manifestHash } from './hash.js';
-export { canonicalJson } from './jcs.js';
+export { canonicalJson } from '../common/jcs.js';
 export { durationMs, tryDurationMs, MAX_DURATION_MS } from './duration.js';
 export {
   parseTemplate,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { governanceManifestShape } from '../governance/index.js';
 import { DEFAULT_ACCEPTED_STATUSES, TCB_STATUSES } from '../verify/types.js';
 import {
   absolutePath, duration, envName, hexBytes, hexList, identifier, sans, subject, template, u16, u8, uniqueList, workloadName,
@@ -125,6 +126,11 @@ const connectionSchema = z.strictObject({ from: z.string(), to: z.string() });
 const configSchema = z.strictObject({
   /** Default lifetime of workload certificates (a workload's certificate.lifetime overrides it). */
   certLifetime: duration.default('24h'),
+  /**
+   * What an applied manifest update does to the CA: 'intermediate' (absent = this) issues a new
+   * intermediate under the same root, 'none' keeps it. No default, so older manifests hash as before.
+   */
+  caRollOnUpdate: z.enum(['intermediate', 'none']).optional(),
 });
 
 export const manifestSchema = z.strictObject({
@@ -133,6 +139,8 @@ export const manifestSchema = z.strictObject({
   secrets: z.record(identifier('secret'), secretSchema).default({}),
   connections: z.array(connectionSchema).default([]),
   config: configSchema.prefault({}),
+  // users, roles, approvals, recovery (docs/governance.md); all optional, no defaults
+  ...governanceManifestShape,
 });
 
 /** A validated manifest (defaults applied, hex lowercase). Treat as immutable. */

@@ -3,6 +3,7 @@ import { constantTimeEqual, toHex } from '../common/bytes.js';
 import type { Random } from '../common/clock.js';
 import { pemBlocks } from '../common/pem.js';
 import { loadPlatform, platformPublicKeyPem } from '../tee/index.js';
+import { auditHeadBytes, type AuditHead } from '../audit/index.js';
 import { coordinatorReportData, verifyEvidence, type VerifyEvidenceOptions } from '../verify/index.js';
 import { verifySimulatedEvidence, type SimulatedClaims } from '../verify/sim/index.js';
 import type { SgxClaims, SnpClaims, TcbStatus, TdxClaims } from '../verify/types.js';
@@ -34,6 +35,8 @@ export interface AttestedCoordinator {
   readonly intermediateCaPem?: string;
   /** the manifest hash the evidence commits to; null before a manifest is set */
   readonly manifestHash: string | null;
+  /** the audit log head the evidence commits to: every entry up to it is attested history */
+  readonly auditHead: AuditHead;
   readonly tee: AttestationResponse['tee'];
   /** true when the TEE is simulated or the coordinator runs in simulation mode: no hardware protection */
   readonly simulated: boolean;
@@ -83,12 +86,18 @@ export async function attestCoordinator(coordinatorUrl: string, o: AttestCoordin
     throw new ClientError('COORDINATOR_RESPONSE_INVALID', `${where}: rootCa is not exactly one parseable PEM certificate`);
   }
   const manifestHashBytes = a.manifestHash === null ? new Uint8Array(0) : decodeHex(a.manifestHash);
-  const want = coordinatorReportData(spkiOf(root), manifestHashBytes, nonce);
+  let headBytes: Uint8Array;
+  try {
+    headBytes = auditHeadBytes(a.auditHead);
+  } catch (cause) {
+    throw new ClientError('COORDINATOR_RESPONSE_INVALID', `${where}: auditHead is not a valid audit head: ${(cause as Error).message}`, { cause });
+  }
+  const want = coordinatorReportData(spkiOf(root), manifestHashBytes, headBytes, nonce);
   const got = Buffer.from(verified.claims.reportData, 'hex');
   if (!constantTimeEqual(got, want)) {
     throw new ClientError(
       'COORDINATOR_REPORT_DATA_MISMATCH',
-      `${where}: the evidence's report data does not commit to the returned root CA, manifest hash and our nonce (got ${verified.claims.reportData}, want ${toHex(want)}); the answer was altered or replayed`,
+      `${where}: the evidence's report data does not commit to the returned root CA, manifest hash, audit head and our nonce (got ${verified.claims.reportData}, want ${toHex(want)}); the answer was altered or replayed`,
       { detail: { got: verified.claims.reportData, want: toHex(want) } },
     );
   }
@@ -110,6 +119,7 @@ export async function attestCoordinator(coordinatorUrl: string, o: AttestCoordin
     rootCaPem: rootBlocks[0]!.pem + '\n',
     ...(a.intermediateCa === undefined ? {} : { intermediateCaPem: a.intermediateCa }),
     manifestHash: a.manifestHash,
+    auditHead: { seq: a.auditHead.seq, hash: a.auditHead.hash },
     tee: a.tee,
     simulated,
     claims: verified.claims,

@@ -17,6 +17,14 @@ export const CLIENT_CODES = {
   ACTIVATION_CHAIN_INVALID: 'The certificate returned by activation does not chain to the pinned coordinator root CA or is not valid now.',
   ACTIVATION_RESPONSE_MISMATCH: 'The activation response names another workload or instance than the one requested.',
   CA_STORE_UNUSABLE: 'The saved coordinator root CA cannot be written or read (~/.cloister or $CLOISTER_HOME).',
+  USER_KEY_INVALID: 'The user private key (--key) is not a PEM private key of a supported type (ECDSA P-256/P-384/P-521, Ed25519, RSA >= 2048 bits).',
+  USER_CERT_INVALID: 'The user certificate (--cert) is not one PEM certificate, is not valid now, or is not for the --key private key.',
+  PROPOSAL_INCONSISTENT: 'A proposal from the coordinator does not match its manifest text or hashes (proposal hash, manifest hash, previous manifest hash).',
+  AUDIT_LOG_INVALID: "The coordinator's audit log does not verify under the attested root CA key; detail.reason is the audit code, detail.seq the first bad entry.",
+  AUDIT_LOG_TRUNCATED: 'The audit log the coordinator serves ends before the audit head its attestation binds.',
+  AUDIT_ATTESTED_HEAD_MISMATCH: 'The audit entry at the attested head seq hashes to another value than the attestation binds: the log was rewritten.',
+  AUDIT_HEAD_NOT_ATTESTED: "The coordinator's attestation binds no audit head (an older coordinator), so its audit log cannot be checked against it.",
+  RECOVERY_ENVELOPE_NOT_FOUND: 'The coordinator lists no encrypted recovery share for this recovery key (its fingerprint is not among the envelopes).',
 } as const satisfies CodeTable;
 
 export type ClientCode = keyof typeof CLIENT_CODES;

@@ -26,6 +26,8 @@ export interface RequestOptions {
   readonly capturePeerChain?: boolean;
   /** response body limit in bytes (default 16 MiB: activation responses carry files) */
   readonly maxResponseBytes?: number;
+  /** extra request headers (e.g. the Cloister-Signature of a signed request) */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface JsonResponse {
@@ -38,7 +40,7 @@ export interface JsonResponse {
   readonly peerCertificates?: readonly Uint8Array[];
 }
 
-export type HttpMethod = 'GET' | 'POST';
+export type HttpMethod = 'GET' | 'POST' | 'PUT';
 
 const DEFAULT_MAX_RESPONSE = 16 * 1024 * 1024;
 
@@ -96,6 +98,7 @@ export function request(method: HttpMethod, target: URL | string, body: unknown,
       headers: {
         accept: 'application/json, application/problem+json',
         ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(payload.length) }),
+        ...o.headers,
       },
     });
     const timer = setTimeout(() => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), o.timeoutMs);

@@ -25,3 +25,7 @@ export {
   type StatusResponse,
 } from './responses.js';
 export { coordinatorVersionAuthority, type CoordinatorAuthorityOptions, type InstanceCredentials } from './volume_authority.js';
+export { USER_CERT_LIFETIME_MS, loadUserIdentity, loadUserKey, selfSignedUserCertificate, signedRequestHeader, type LoadUserIdentityOptions, type UserIdentity } from './user_identity.js';
+export { AUDIT_PAGE_SIZE, governanceClient, type AuditPage, type GovernanceClient, type GovernanceClientOptions, type UserAuth } from './governance_client.js';
+export type { ApprovalResult, HistoryEntry, ProposalView, ProposalWithManifest, RecoverResult, RecoveryStatus } from './governance_responses.js';
+export { checkAuditLog, checkAuditPage, type AuditCheckResult } from './audit_check.js';

@@ -18,6 +18,8 @@ export const attestationResponseSchema = z.object({
   rootCa: pem,
   intermediateCa: pem.optional(),
   manifestHash: hex64.nullable(),
+  /** the audit log head the evidence binds (docs/governance.md "Audit log") */
+  auditHead: z.object({ seq: z.number().int().min(0), hash: hex64 }),
   simulation: z.literal(true).optional(),
 });
 export type AttestationResponse = z.infer<typeof attestationResponseSchema>;

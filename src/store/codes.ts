@@ -20,6 +20,8 @@ export const STORE_CODES = {
   STORE_ETCD_REJECTED: 'etcd answered with an error (permission denied, request too large, too many operations, compacted revision, auth failure).',
   STORE_ETCD_WATCH_FAILED: 'An etcd watch ended with an error it cannot resume from (e.g. its start revision was compacted).',
   STORE_ETCD_LEADERSHIP_LOST: 'A leader election campaign failed or its lease expired or was revoked: this replica is no longer (or never became) leader.',
+  STORE_URL_INVALID: "A --store URL is not 'file', etcd://HOST:PORT[,HOST:PORT...][/prefix/] or etcds://...: unknown scheme, malformed or repeated endpoint, bad prefix, credentials, query or fragment.",
+  STORE_URL_TLS_MISMATCH: 'etcd TLS files do not fit the --store URL: given for a plain etcd:// URL or the file store, an etcds:// URL without the CA, or a client certificate without its key.',
 } as const satisfies CodeTable;
 
 export type StoreCode = keyof typeof STORE_CODES;

@@ -5,7 +5,7 @@ export { STORE_CODES, type StoreCode } from './codes.js';
 export { StoreError } from './errors.js';
 export { createMemoryStore } from './memory_store.js';
 export { openFileStore, STATE_FILE_NAME } from './file_store.js';
-export { createSealedStore, SEALED_FORMAT_VERSION, type SealedStoreOptions } from './sealed_store.js';
+export { createSealedStore, dataKeyId, PUBLIC_PREFIX, SEALED_FORMAT_VERSION, type SealedStoreOptions } from './sealed_store.js';
 export {
   sealDataKey,
   unsealDataKey,
@@ -16,9 +16,10 @@ export {
   type SealedUnavailableWhy,
   type UnsealResult,
 } from './sealing.js';
-export { openDataKey, SEALED_DATA_KEY_FILE, type DataKeyResult } from './data_key_file.js';
+export { openDataKey, resealDataKey, SEALED_DATA_KEY_FILE, type DataKeyResult } from './data_key_file.js';
 export type { EtcdStore } from './etcd_store.js';
 export { openEtcdStore } from './etcd_lazy.js';
 export { DEFAULT_ETCD_PREFIX, type EtcdStoreOptions } from './etcd_options.js';
 export type { StoreChange, StoreWatch, WatchOptions } from './etcd_watch.js';
 export type { LeaderElection, Leadership } from './etcd_election.js';
+export { parseStoreUrl, DEFAULT_ETCD_TIMEOUT_MS, type EtcdTlsFiles, type StoreSelection } from './store_url.js';

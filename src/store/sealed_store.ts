@@ -21,8 +21,18 @@ import type { Store, StoreEntry } from './store.js';
  * older sealed value written under the same key name; that needs a monotonic counter the
  * file store does not have. Random 96-bit nonces are safe for far more than the 2^32 writes
  * NIST SP 800-38D allows per key, which a coordinator does not reach.
+ *
+ * Keys under PUBLIC_PREFIX (`public/`) are the one exception: written and read UNSEALED. They
+ * hold only data meant to be public (the recovery shares encrypted to their holders and the
+ * share-set info), because a coordinator that cannot open its data key must still read them
+ * from the raw store to be recovered. Their integrity is not protected by the data key: a
+ * forged value gains nothing (a recovered key must still open the sealed state), so callers
+ * must never keep anything secret or trusted there.
  */
 export const SEALED_FORMAT_VERSION = 0x01;
+/** Prefix of the keys a sealed store keeps in plaintext (public data only). */
+export const PUBLIC_PREFIX = 'public/';
+const isPublic = (key: string): boolean => key.startsWith(PUBLIC_PREFIX);
 const KEY_ID_BYTES = 8;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
@@ -45,6 +55,11 @@ function deriveKeys(dataKey: Uint8Array): DerivedKeys {
   if (dataKey.byteLength !== 32) throw new StoreError('DATA_KEY_INVALID', `state data key: got ${dataKey.byteLength} bytes, want 32`);
   const derive = (label: string, n: number) => new Uint8Array(hkdfSync('sha256', dataKey, new Uint8Array(0), label, n));
   return { aesKey: Buffer.from(derive('cloister/state/aes-256-gcm/v1', 32)), keyId: derive('cloister/state/key-id/v1', KEY_ID_BYTES) };
+}
+
+/** The 8-byte key id that every value sealed under `dataKey` carries (public: reveals nothing about the AES key). */
+export function dataKeyId(dataKey: Uint8Array): Uint8Array {
+  return deriveKeys(dataKey).keyId;
 }
 
 function aad(keyId: Uint8Array, key: string): Uint8Array {
@@ -88,16 +103,17 @@ export function createSealedStore(inner: Store, o: SealedStoreOptions): Store {
   return {
     async get(key) {
       const e = await inner.get(key);
-      return e === undefined ? undefined : { value: openValue(keys, key, e.value), revision: e.revision };
+      if (e === undefined) return undefined;
+      return { value: isPublic(key) ? e.value : openValue(keys, key, e.value), revision: e.revision };
     },
     async list(prefix) {
       const entries = await inner.list(prefix);
-      return entries.map((e): StoreEntry => ({ key: e.key, value: openValue(keys, e.key, e.value), revision: e.revision }));
+      return entries.map((e): StoreEntry => ({ key: e.key, value: isPublic(e.key) ? e.value : openValue(keys, e.key, e.value), revision: e.revision }));
     },
     commit(ops) {
       return inner.commit({
         compare: ops.compare,
-        put: ops.put.map((p) => ({ key: p.key, value: sealValue(keys, p.key, p.value, o.random) })),
+        put: ops.put.map((p) => ({ key: p.key, value: isPublic(p.key) ? p.value : sealValue(keys, p.key, p.value, o.random) })),
         delete: ops.delete,
       });
     },

@@ -10,13 +10,15 @@ import { PolicyError } from './errors.js';
  *
  * Labels carry a version so the construction can change without ambiguity:
  * - workload activation:  label "cloister/activation/v1", fields [CSR public key SPKI DER, coordinator nonce]
- * - coordinator evidence: label "cloister/coordinator/v1", fields [root CA SPKI DER, manifest hash (32 bytes or
- *   empty before a manifest is set), client nonce]
+ * - coordinator evidence: label "cloister/coordinator/v2", fields [root CA SPKI DER, manifest hash (32 bytes or
+ *   empty before a manifest is set), audit head (the 63-byte encoding of src/audit/head.ts), client nonce]
+ *   (v1 had no audit head; v2 binds it so a client that verifies the attestation can verify the whole
+ *   audit history up to that head)
  * The 64-byte digest fills report_data exactly (SGX/TDX/SNP all have 64 bytes), so nothing is
  * padded or truncated (unlike contrast's unframed pubkey||nonce hash).
  */
 export const ACTIVATION_LABEL = 'cloister/activation/v1';
-export const COORDINATOR_LABEL = 'cloister/coordinator/v1';
+export const COORDINATOR_LABEL = 'cloister/coordinator/v2';
 
 export function framedDigest(label: string, fields: readonly Uint8Array[]): Uint8Array {
   const h = createHash('sha512');
@@ -35,8 +37,8 @@ export function activationReportData(csrPublicKeySpki: Uint8Array, nonce: Uint8A
   return framedDigest(ACTIVATION_LABEL, [csrPublicKeySpki, nonce]);
 }
 
-export function coordinatorReportData(rootCaSpki: Uint8Array, manifestHash: Uint8Array, nonce: Uint8Array): Uint8Array {
-  return framedDigest(COORDINATOR_LABEL, [rootCaSpki, manifestHash, nonce]);
+export function coordinatorReportData(rootCaSpki: Uint8Array, manifestHash: Uint8Array, auditHead: Uint8Array, nonce: Uint8Array): Uint8Array {
+  return framedDigest(COORDINATOR_LABEL, [rootCaSpki, manifestHash, auditHead, nonce]);
 }
 
 /** Checks evidence report data (hex, as in claims) against the expected 64 bytes, in constant time. */

@@ -26,7 +26,7 @@ test('golden: proposal hash (DO NOT CHANGE)', () => {
   // Pins the labelled JCS form approvers sign: changing it invalidates every pending approval.
   assert.equal(proposalHashOf(H('ab'), H('cd')), 'd18af6a01e137dc27072e43323c15738c0187b71e75245984d21c9c3c6934abb');
   const next = manifest((m) => (m.packages.enclave.sgx.minSecurityVersion = 3));
-  assert.equal(proposalHash({ previousManifestHash: manifestHash(CUR), manifest: next }), proposalHashOf(manifestHash(CUR), manifestHash(next)));
+  assert.equal(proposalHash({ previousManifestHash: manifestHash(CUR), manifestHash: manifestHash(next) }), proposalHashOf(manifestHash(CUR), manifestHash(next)));
   assert.notEqual(proposalHashOf(H('ab'), H('cd')), proposalHashOf(H('cd'), H('ab')));
   assertThrowsCode(() => proposalHashOf('AB'.repeat(32), H('cd')), 'GOVERNANCE_APPROVAL_MALFORMED');
   assertThrowsCode(() => proposalHashOf(H('ab'), 'cd'), 'GOVERNANCE_APPROVAL_MALFORMED');
@@ -34,9 +34,9 @@ test('golden: proposal hash (DO NOT CHANGE)', () => {
 
 test('stale and empty proposals are refused', () => {
   const next = manifest((m) => (m.workloads.web = { package: 'vm' }));
-  checkProposalCurrent({ previousManifestHash: manifestHash(CUR), manifest: next }, manifestHash(CUR));
-  assertThrowsCode(() => checkProposalCurrent({ previousManifestHash: H('00'), manifest: next }, manifestHash(CUR)), 'GOVERNANCE_PROPOSAL_STALE');
-  assertThrowsCode(() => checkProposalCurrent({ previousManifestHash: manifestHash(CUR), manifest: CUR }, manifestHash(CUR)), 'GOVERNANCE_PROPOSAL_EMPTY');
+  checkProposalCurrent({ previousManifestHash: manifestHash(CUR), manifestHash: manifestHash(next) }, manifestHash(CUR));
+  assertThrowsCode(() => checkProposalCurrent({ previousManifestHash: H('00'), manifestHash: manifestHash(next) }, manifestHash(CUR)), 'GOVERNANCE_PROPOSAL_STALE');
+  assertThrowsCode(() => checkProposalCurrent({ previousManifestHash: manifestHash(CUR), manifestHash: manifestHash(CUR) }, manifestHash(CUR)), 'GOVERNANCE_PROPOSAL_EMPTY');
 });
 
 test('package security-version raises are package updates; everything else is a manifest update', () => {

@@ -40,6 +40,12 @@ const VARIANTS: Array<[string, InstallOptions]> = [
     ...BASE, namespace: 'conf', simulation: true, sgxPlugin: 'aks', defaultEpc: '128Mi', storageClass: 'managed-csi',
     coordinatorRuntimeClass: 'kata-cc-isolation', kataPolicy: 'package agent_policy\n\ndefault CreateContainerRequest := true\n',
   }],
+  // --ha: 3 coordinators and a rendered 3-member etcd; and against an existing TLS etcd
+  ['install-ha.yaml', { ...BASE, ha: true, storageClass: 'fast-ssd' }],
+  ['install-ha-external-etcd.yaml', {
+    ...NO_TEE, coordinatorSgx: true, coordinatorImage: 'cloister/cloister-gramine:0.1.0', ha: true,
+    etcdEndpoints: ['etcd-a.example.internal:2379', 'etcd-b.example.internal:2379', '10.0.0.7:2379'], etcdTlsSecret: 'cloister-etcd-client-tls',
+  }],
 ];
 
 describe('k8s install', () => {

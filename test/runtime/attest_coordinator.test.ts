@@ -113,6 +113,21 @@ test('tampered evidence is refused', async () => {
   assert.equal(e.detail?.reason, 'SIM_SIGNATURE_INVALID');
 });
 
+test('an audit head other than the one the evidence binds is refused (history cannot be swapped)', async () => {
+  fake.routes.set('GET /api/v1/attestation', async (req) => {
+    const nonce = Buffer.from(new URL(req.url!, 'https://x').searchParams.get('nonce')!, 'hex');
+    const a = await fake.attestationFor(nonce);
+    return { status: 200, json: { ...a, auditHead: { seq: 1, hash: 'ab'.repeat(32) } } };
+  });
+  await assertRejectsCode(() => attestCoordinator(fake.url, opts()), 'COORDINATOR_REPORT_DATA_MISMATCH');
+  fake.routes.set('GET /api/v1/attestation', async (req) => {
+    const nonce = Buffer.from(new URL(req.url!, 'https://x').searchParams.get('nonce')!, 'hex');
+    const a = await fake.attestationFor(nonce);
+    return { status: 200, json: { ...a, auditHead: { seq: 0, hash: 'ab'.repeat(32) } } }; // seq 0 needs the genesis hash
+  });
+  await assertRejectsCode(() => attestCoordinator(fake.url, opts()), 'COORDINATOR_RESPONSE_INVALID');
+});
+
 test('without a local platform and without keys, simulation has nothing to trust', async () => {
   await assertRejectsCode(() => attestCoordinator(fake.url, opts({ platformDir: tempDir('none') })), 'TRUSTED_PLATFORM_KEY_MISSING');
 });
@@ -120,7 +135,7 @@ test('without a local platform and without keys, simulation has nothing to trust
 test('hardware evidence that does not verify is refused with the verifier code', async () => {
   fake.routes.set('GET /api/v1/attestation', async () => ({
     status: 200,
-    json: { tee: 'sgx', evidence: Buffer.from('not a quote').toString('base64'), rootCa: fake.root.pem, manifestHash: null },
+    json: { tee: 'sgx', evidence: Buffer.from('not a quote').toString('base64'), rootCa: fake.root.pem, manifestHash: null, auditHead: { seq: 0, hash: '0'.repeat(64) } },
   }));
   const e = await assertRejectsCode(() => attestCoordinator(fake.url, opts({ simulation: false })), 'SIMULATED_COORDINATOR_NOT_ALLOWED');
   assert.ok(e); // the fake sends cloister-simulation: true on every answer

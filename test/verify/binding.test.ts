@@ -15,7 +15,17 @@ test('binding digests are pinned (crypto-determinism regression: DO NOT CHANGE)'
     toHex(framedDigest('l', [new Uint8Array([1]), new Uint8Array([2, 3])])),
   );
   // domain separation: the same fields under another label differ
-  assert.notEqual(toHex(coordinatorReportData(spki, new Uint8Array(0), nonce)), toHex(activationReportData(spki, nonce)));
+  assert.notEqual(toHex(coordinatorReportData(spki, new Uint8Array(0), new Uint8Array(0), nonce)), toHex(activationReportData(spki, nonce)));
+});
+
+test('the coordinator binding commits to the audit head: another head, another digest', () => {
+  const spki = new Uint8Array([1, 2, 3]);
+  const nonce = new Uint8Array(32).fill(7);
+  const mh = new Uint8Array(32).fill(1);
+  const a = coordinatorReportData(spki, mh, new Uint8Array(63).fill(2), nonce);
+  assert.notEqual(toHex(a), toHex(coordinatorReportData(spki, mh, new Uint8Array(63).fill(3), nonce)));
+  // the head cannot be moved into the manifest-hash field
+  assert.notEqual(toHex(a), toHex(coordinatorReportData(spki, new Uint8Array([...mh, ...new Uint8Array(63).fill(2)]), new Uint8Array(0), nonce)));
 });
 
 test('checkReportData accepts only the exact 64 bytes', () => {

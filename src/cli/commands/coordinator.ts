@@ -1,11 +1,20 @@
 import { createPublicKey } from 'node:crypto';
 import { Command } from 'commander';
 import { defaultStateDir, startCoordinator } from '../../coordinator/index.js';
+import { parseStoreUrl, type EtcdStoreOptions } from '../../store/index.js';
 import { EXIT, UsageError } from '../exit.js';
 import { readInputFile } from '../io.js';
 import { VERSION } from '../version.js';
 
-interface StartFlags {
+/** The store flags of `coordinator start` (commander's camelCase names). */
+export interface StoreFlags {
+  store?: string;
+  etcdCa?: string;
+  etcdCert?: string;
+  etcdKey?: string;
+}
+
+interface StartFlags extends StoreFlags {
   simulation?: boolean;
   stateDir?: string;
   listen: string;
@@ -22,6 +31,10 @@ export function registerCoordinatorCommands(program: Command, run: (fn: () => Pr
     .description('start the coordinator (HTTPS API, docs/api.md); runs until SIGINT/SIGTERM')
     .option('--simulation', 'accept simulated evidence and attest with the simulated TEE (development only; says so everywhere)')
     .option('--state-dir <dir>', `sealed state directory (default ${defaultStateDir()})`)
+    .option('--store <url>', "where the sealed state lives: 'file' (the file store in --state-dir) or etcd://HOST:PORT[,HOST:PORT...][/prefix/], etcds://... for TLS (docs/ha.md)", 'file')
+    .option('--etcd-ca <file>', 'CA certificate (PEM) that signed the etcd members (etcds:// only)')
+    .option('--etcd-cert <file>', "client certificate (PEM) for etcd's --client-cert-auth (etcds:// only, with --etcd-key)")
+    .option('--etcd-key <file>', 'private key (PEM) of --etcd-cert')
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:4433')
     .option('--san <name...>', 'extra DNS names or IP addresses for the TLS certificate')
     .option('--trust-platform-key <pem...>', 'also trust these simulated platform public keys (simulation mode)')
@@ -37,8 +50,25 @@ function parseListen(s: string): { host: string; port: number } {
   return { host: (m[1] ?? m[2])!, port };
 }
 
+/**
+ * --store and the --etcd-* files into StartOptions.store: undefined for the file store (the
+ * default), else etcd options that passed the store's own checks. Store URL errors keep their
+ * StoreError codes (exit 2: src/cli/exit.ts); TLS files are read only when given.
+ */
+export function storeFromFlags(f: StoreFlags): { kind: 'etcd'; options: EtcdStoreOptions } | undefined {
+  const read = (path: string | undefined, what: string) => (path === undefined ? undefined : readInputFile(path, what));
+  const tls = { ca: read(f.etcdCa, 'etcd CA certificate'), cert: read(f.etcdCert, 'etcd client certificate'), key: read(f.etcdKey, 'etcd client key') };
+  const selected = parseStoreUrl(f.store ?? 'file', {
+    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+    ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+    ...(tls.key === undefined ? {} : { key: tls.key }),
+  });
+  return selected.kind === 'file' ? undefined : selected;
+}
+
 async function start(f: StartFlags): Promise<number> {
   const { host, port } = parseListen(f.listen);
+  const store = storeFromFlags(f);
   const rate = Number(f.activationRate);
   if (!Number.isFinite(rate) || rate <= 0) throw new UsageError('USAGE_ERROR', `--activation-rate '${f.activationRate}' must be a positive number`);
   const sans = { dns: [] as string[], ip: [] as string[] };
@@ -54,6 +84,7 @@ async function start(f: StartFlags): Promise<number> {
   const running = await startCoordinator({
     simulation: f.simulation ?? false,
     ...(f.stateDir === undefined ? {} : { stateDir: f.stateDir }),
+    ...(store === undefined ? {} : { store }),
     ...(f.simPlatformDir === undefined ? {} : { platformDir: f.simPlatformDir }),
     host,
     port,

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseAllDocuments } from 'yaml';
 import {
-  addInitdataReference, ANNOTATION_KATA_INITDATA, checkCoordinatorUrl, checkInitdataAlgorithm, checkInstallOptions, checkSgxPlugin, createRegistryClient,
+  addInitdataReference, ANNOTATION_KATA_INITDATA, checkCoordinatorUrl, checkInitdataAlgorithm, checkInstallOptions, checkSgxPlugin, createRegistryClient, DEFAULT_ETCD_IMAGE,
   decodeInitdataAnnotation, encodeInitdataAnnotation, fetchAttestedManifest, generateWebhookTls, initdataDigest, INSTALL_DEFAULTS, K8sError,
   kubectlApply, LABEL_WORKLOAD, loadManifestFile, packageTee, parsePod, pollManifest, renderInstall, startWebhook, webhookConfigFactory,
   workloadInitdata, type InitdataAlgorithm, type InstallOptions, type LoadedManifest, type Pod,
@@ -59,6 +59,10 @@ export function registerK8sCommands(program: Command, run: Run): void {
     .option('--initdata-algorithm <alg>', 'sha256 | sha384 | sha512', INSTALL_DEFAULTS.initdataAlgorithm)
     .option('--resolve-entrypoints', 'the webhook also reads entrypoints of images referenced by tag (digest-pinned ones always)')
     .option('--webhook-replicas <n>', 'webhook replicas', String(INSTALL_DEFAULTS.webhookReplicas))
+    .option('--ha', 'high availability: 3 coordinator replicas sharing etcd, spread over nodes, with a PodDisruptionBudget (docs/ha.md)')
+    .option('--etcd-endpoints <host:port,...>', 'with --ha: use this existing etcd instead of rendering a 3-member etcd StatefulSet')
+    .option('--etcd-tls-secret <name>', 'with --etcd-endpoints: Secret with ca.crt, tls.crt, tls.key for TLS (and client-certificate auth) to that etcd')
+    .option('--etcd-image <image>', `with --ha: image of the rendered etcd members (default ${DEFAULT_ETCD_IMAGE})`)
     .option('--apply', 'pipe the objects to `kubectl apply -f -` (your current kubectl context)')
     .option('--context <name>', 'kubectl context for --apply')
     .action((f: InstallFlags) => run(() => install(f)));
@@ -110,6 +114,7 @@ interface InstallFlags {
   coordinatorRuntimeClass?: string; coordinatorSgx?: boolean; coordinatorImage?: string; coordinatorEpc: string;
   sgxNodeSelector?: string[]; sgxToleration?: string[]; cvmNodeSelector?: string[]; cvmToleration?: string[];
   initdataAlgorithm: string; resolveEntrypoints?: boolean; webhookReplicas: string; apply?: boolean; context?: string;
+  ha?: boolean; etcdEndpoints?: string; etcdTlsSecret?: string; etcdImage?: string;
 }
 
 async function install(f: InstallFlags): Promise<number> {
@@ -124,6 +129,8 @@ async function install(f: InstallFlags): Promise<number> {
     ...opt('kataPolicy', f.kataPolicy === undefined ? undefined : text(f.kataPolicy, 'Kata policy')),
     sgxNodeSelector: f.sgxNodeSelector ?? [], sgxToleration: f.sgxToleration ?? [], cvmNodeSelector: f.cvmNodeSelector ?? [], cvmToleration: f.cvmToleration ?? [],
     initdataAlgorithm: f.initdataAlgorithm, resolveEntrypoints: f.resolveEntrypoints === true,
+    ...(f.ha === true ? { ha: true } : {}), ...opt('etcdEndpoints', f.etcdEndpoints?.split(',')),
+    ...opt('etcdTlsSecret', f.etcdTlsSecret), ...opt('etcdImage', f.etcdImage),
   };
   // every option is checked before any key is generated: a typo costs nothing and says what is
   // wrong (K8S_CONFIG_INVALID / K8S_QUANTITY_INVALID exit 2, src/cli/exit.ts)

@@ -32,3 +32,15 @@ export const advanceVolumeBody = z.strictObject({
   expectedVersion: z.int().min(0),
   next: z.strictObject({ version: z.int().min(1), hash: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits') }),
 });
+
+// --- governance (docs/governance.md) ---
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
+export const proposeBody = setManifestBody;
+export const proposalParams = z.strictObject({ hash: hex64 });
+export const approveBody = z.strictObject({ signature: z.string().regex(/^([0-9a-f]{2}){8,1024}$/, 'must be lowercase hex') });
+export const auditQuery = z.strictObject({
+  from: z.coerce.number().int().min(1).default(1),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+});
+export const secretParams = z.strictObject({ name: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,62}$/, 'must be a secret name from the manifest') });
+export const setSecretBody = z.strictObject({ value: base64.min(1) });

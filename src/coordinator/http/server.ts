@@ -5,14 +5,19 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Clock } from '../../common/clock.js';
 import { CoordinatorError } from '../codes.js';
-import type { CoordinatorApi } from '../recovery.js';
+import type { CoordinatorHolder, RecoveryService } from '../recovery.js';
 import type { CoordinatorMetrics } from '../metrics.js';
 import { createRateLimiter } from '../rate_limit.js';
 import { problemFor } from './problem.js';
+import { registerRecoveryRoutes } from './recovery_routes.js';
+import { registerGovernanceRoutes } from './governance_routes.js';
+import { parse } from './parse.js';
 import { activateBody, advanceVolumeBody, attestationQuery, deactivateBody, setManifestBody, volumeParams } from './schemas.js';
 
 export interface ServerOptions {
-  readonly coordinator: CoordinatorApi;
+  /** read on every request: a completed recovery replaces the coordinator while the server runs */
+  readonly coordinator: CoordinatorHolder;
+  readonly recovery: RecoveryService;
   readonly tls: { readonly certPem: string; readonly keyPem: string };
   readonly log: Logger;
   readonly metrics: CoordinatorMetrics;
@@ -24,12 +29,6 @@ export interface ServerOptions {
 
 const BODY_LIMIT = 1024 * 1024;
 
-function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const issues = r.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }));
-  throw new CoordinatorError('REQUEST_INVALID', `invalid ${what}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { detail: { issues } });
-}
 
 /**
  * The coordinator's HTTPS API (docs/api.md) on fastify: one place maps typed errors to RFC 7807
@@ -47,7 +46,7 @@ export async function createServer(o: ServerOptions) {
   });
   const limiter = createRateLimiter({ clock: o.clock, perSecond: o.activationRatePerSecond, burst: o.activationRatePerSecond * 2 });
   const sim = o.simulation ? { simulation: true as const } : {};
-  const c = o.coordinator;
+  const cur = () => o.coordinator.current;
 
   app.addHook('onSend', async (_req, reply, payload) => {
     if (o.simulation) reply.header('cloister-simulation', 'true');
@@ -83,24 +82,27 @@ export async function createServer(o: ServerOptions) {
   app.get('/healthz', async () => ({ ok: true, ...sim }));
   app.get('/metrics', async (_req, reply) => reply.type(o.metrics.registry.contentType).send(await o.metrics.registry.metrics()));
 
-  app.get('/api/v1/status', async () => ({
-    ...c.status(),
-    rootCaFingerprint: c.root === undefined ? null : new X509Certificate(c.root.certPem).fingerprint256.replace(/:/g, '').toLowerCase(),
-    ...sim,
-  }));
+  app.get('/api/v1/status', async () => {
+    const c = cur();
+    return {
+      ...c.status(),
+      rootCaFingerprint: c.root === undefined ? null : new X509Certificate(c.root.certPem).fingerprint256.replace(/:/g, '').toLowerCase(),
+      ...sim,
+    };
+  });
 
   app.post('/api/v1/manifest', async (req) => {
     const body = parse(setManifestBody, req.body, 'request body');
-    return { ...(await c.setManifest(body.manifest)), ...sim };
+    return { ...(await cur().setManifest(body.manifest)), ...sim };
   });
   app.get('/api/v1/manifest', async () => {
-    const m = c.manifest();
+    const m = cur().manifest();
     return { manifest: m.text, manifestHash: m.hash, ...sim };
   });
 
   app.get('/api/v1/attestation', async (req) => {
     const q = parse(attestationQuery, req.query, 'query');
-    const a = await c.attestation(Buffer.from(q.nonce, 'hex'));
+    const a = await cur().attestation(Buffer.from(q.nonce, 'hex'));
     return {
       tee: a.tee,
       evidence: Buffer.from(a.evidence).toString('base64'),
@@ -108,20 +110,21 @@ export async function createServer(o: ServerOptions) {
       rootCa: a.rootCaPem,
       ...(a.intermediateCaPem === undefined ? {} : { intermediateCa: a.intermediateCaPem }),
       manifestHash: a.manifestHash,
+      auditHead: { seq: a.auditHead.seq, hash: a.auditHead.hash },
       ...sim,
     };
   });
 
   app.post('/api/v1/nonce', async (req) => {
     limit(req);
-    const n = c.issueNonce();
+    const n = cur().issueNonce();
     return { nonce: Buffer.from(n.nonce).toString('hex'), expiresAt: n.expiresAt.toISOString(), ...sim };
   });
 
   app.post('/api/v1/activate', async (req) => {
     limit(req);
     const b = parse(activateBody, req.body, 'request body');
-    const r = await c.activate({
+    const r = await cur().activate({
       workload: b.workload,
       ...(b.instanceId === undefined ? {} : { instanceId: b.instanceId }),
       nonce: Buffer.from(b.nonce, 'hex'),
@@ -150,31 +153,27 @@ export async function createServer(o: ServerOptions) {
 
   app.post('/api/v1/deactivate', async (req, reply: FastifyReply) => {
     const b = parse(deactivateBody, req.body, 'request body');
-    await c.deactivate(b.workload, b.instanceId, peerDer(req));
+    await cur().deactivate(b.workload, b.instanceId, peerDer(req));
     return reply.code(200).send({ ok: true, ...sim });
   });
 
   app.get('/api/v1/volumes/:volumeId', async (req) => {
     const { volumeId } = parse(volumeParams, req.params, 'path');
-    const v = await c.volume(peerDer(req), volumeId);
+    const v = await cur().volume(peerDer(req), volumeId);
     return { volumeId, version: v?.version ?? 0, hash: v?.hash ?? null, ...sim };
   });
 
   app.post('/api/v1/volumes/:volumeId/advance', async (req) => {
     const { volumeId } = parse(volumeParams, req.params, 'path');
     const b = parse(advanceVolumeBody, req.body, 'request body');
-    await c.advanceVolume(peerDer(req), volumeId, b.expectedVersion, b.next);
+    await cur().advanceVolume(peerDer(req), volumeId, b.expectedVersion, b.next);
     return { volumeId, version: b.next.version, hash: b.next.hash, ...sim };
   });
 
-  app.get('/api/v1/crl', async (_req, reply) => reply.type('application/pkix-crl').send(Buffer.from(await c.crl())));
+  app.get('/api/v1/crl', async (_req, reply) => reply.type('application/pkix-crl').send(Buffer.from(await cur().crl())));
 
-  app.post('/api/v1/recover', async () => {
-    if (c.state() === 'recovery') {
-      throw new CoordinatorError('RECOVERY_NOT_POSSIBLE', 'this manifest has no recovery keys, so the sealed state cannot be recovered by key holders (recovery keys: governance)');
-    }
-    throw new CoordinatorError('RECOVERY_NOT_POSSIBLE', `the coordinator is ${c.state()}, not in recovery`);
-  });
+  registerRecoveryRoutes(app, { recovery: o.recovery, simulation: o.simulation });
+  registerGovernanceRoutes(app, { coordinator: cur, simulation: o.simulation });
 
   return app;
 }

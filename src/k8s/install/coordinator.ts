@@ -3,12 +3,14 @@ import { TSM_ACCESS_SECURITY } from '../container_wrap.js';
 import { COORDINATOR_PORT, NAMES } from '../names.js';
 import { parseByteQuantity } from '../quantity.js';
 import { sgxResourceLimits } from '../sgx_resources.js';
+import { coordinatorDisruptionBudget, coordinatorStoreArgs, haPodSpec, haStatefulSetSpec, haVolumeMounts } from './ha.js';
 import { INSTALL_DEFAULTS, type InstallOptions } from './options.js';
 
 /**
  * The coordinator: a one-replica StatefulSet (its sealed state lives on a PersistentVolume,
  * and the file store takes an exclusive lock: two replicas on one volume would fight) and a
- * ClusterIP Service that workloads and the webhook use. It needs no Kubernetes API access,
+ * ClusterIP Service that workloads and the webhook use. With --ha: three replicas sharing etcd
+ * and a PodDisruptionBudget (ha.ts). It needs no Kubernetes API access,
  * so its ServiceAccount mounts no token.
  *
  * Outside simulation it runs in a TEE (options.ts refuses anything else), in one of two ways:
@@ -56,6 +58,7 @@ export function coordinatorObjects(o: InstallOptions): object[] {
     'coordinator', 'start',
     '--listen', `0.0.0.0:${COORDINATOR_PORT}`,
     '--state-dir', `${STATE_DIR}/state`,
+    ...coordinatorStoreArgs(o),
     '--san', NAMES.coordinator,
     '--san', `${NAMES.coordinator}.${ns}.svc`,
     '--san', `${NAMES.coordinator}.${ns}.svc.cluster.local`,
@@ -83,7 +86,7 @@ export function coordinatorObjects(o: InstallOptions): object[] {
       metadata: { name: NAMES.coordinator, namespace: ns, labels },
       spec: {
         serviceName: NAMES.coordinator,
-        replicas: 1,
+        ...haStatefulSetSpec(o),
         selector: { matchLabels: labels },
         template: {
           metadata: { labels },
@@ -93,6 +96,7 @@ export function coordinatorObjects(o: InstallOptions): object[] {
             ...(o.coordinatorRuntimeClass === undefined ? {} : { runtimeClassName: o.coordinatorRuntimeClass }),
             ...(Object.keys(nodeSelector).length === 0 ? {} : { nodeSelector }),
             ...(tolerations.length === 0 ? {} : { tolerations }),
+            ...haPodSpec(o, labels),
             securityContext: POD_SECURITY,
             containers: [
               {
@@ -110,7 +114,7 @@ export function coordinatorObjects(o: InstallOptions): object[] {
                 livenessProbe: { ...probe('/healthz'), failureThreshold: 6 },
                 resources: { requests: { cpu: '100m', memory: '128Mi' }, limits },
                 securityContext: coordinatorUsesTsm(o) ? TSM_CONTAINER_SECURITY : CONTAINER_SECURITY,
-                volumeMounts: [{ name: 'state', mountPath: STATE_DIR }],
+                volumeMounts: [{ name: 'state', mountPath: STATE_DIR }, ...haVolumeMounts(o)],
               },
             ],
           },
@@ -127,5 +131,6 @@ export function coordinatorObjects(o: InstallOptions): object[] {
         ],
       },
     },
+    ...coordinatorDisruptionBudget(o, labels),
   ];
 }

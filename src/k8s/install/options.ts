@@ -3,6 +3,7 @@ import { K8sError } from '../errors.js';
 import { INITDATA_ALGORITHMS } from '../initdata.js';
 import { parseByteQuantity } from '../quantity.js';
 import { checkSgxPlugin, type SgxPlugin } from '../sgx_resources.js';
+import { parseStoreUrl, StoreError } from '../../store/index.js';
 
 /** Everything `cloister k8s install` renders from (the TLS material comes separately). */
 export interface InstallOptions {
@@ -42,6 +43,14 @@ export interface InstallOptions {
   readonly initdataAlgorithm?: string;
   /** let the webhook read entrypoints of images referenced by tag too (digest-pinned ones always) */
   readonly resolveEntrypoints?: boolean;
+  /** 3 coordinator replicas sharing etcd (docs/ha.md); without etcdEndpoints also a 3-member etcd */
+  readonly ha?: boolean;
+  /** an existing etcd (`HOST:PORT`, one per member) instead of the rendered one; only with ha */
+  readonly etcdEndpoints?: readonly string[];
+  /** Secret (keys ca.crt, tls.crt, tls.key) for TLS to an existing etcd; only with etcdEndpoints */
+  readonly etcdTlsSecret?: string;
+  /** image of the rendered etcd members (default DEFAULT_ETCD_IMAGE) */
+  readonly etcdImage?: string;
 }
 
 export const INSTALL_DEFAULTS = {
@@ -86,9 +95,40 @@ export function checkInstallOptions(o: InstallOptions): InstallOptions {
   checkDnsLabel(o.tdxRuntimeClass, 'TDX runtime class');
   if (!Number.isInteger(o.webhookReplicas) || o.webhookReplicas < 1 || o.webhookReplicas > 10) throw invalid(`webhook replicas ${o.webhookReplicas}: want 1..10`);
   if (parseByteQuantity(o.defaultEpc, 'default EPC') === 0n) throw invalid('default EPC must be more than 0 bytes');
+  checkHaOptions(o);
   return o;
 }
 
 function invalid(message: string): K8sError {
   return new K8sError('K8S_CONFIG_INVALID', message);
+}
+
+/**
+ * --ha, --etcd-endpoints, --etcd-tls-secret, --etcd-image. The endpoints are checked by the
+ * coordinator's own --store parser (src/store/store_url.ts), so what is rendered is a --store
+ * value the coordinator accepts.
+ */
+function checkHaOptions(o: InstallOptions): void {
+  if (o.ha !== true) {
+    if (o.etcdEndpoints !== undefined || o.etcdTlsSecret !== undefined || o.etcdImage !== undefined) throw invalid('--etcd-endpoints, --etcd-tls-secret and --etcd-image need --ha');
+    return;
+  }
+  if (o.etcdImage !== undefined) checkImage(o.etcdImage, 'etcd image');
+  if (o.etcdEndpoints === undefined) {
+    if (o.etcdTlsSecret !== undefined) throw invalid('--etcd-tls-secret is for an existing etcd: give --etcd-endpoints too');
+    return;
+  }
+  if (o.etcdImage !== undefined) throw invalid('--etcd-image is for the rendered etcd: with --etcd-endpoints no etcd is rendered');
+  if (o.etcdTlsSecret !== undefined) checkDnsLabel(o.etcdTlsSecret, 'etcd TLS secret');
+  // each entry is one HOST:PORT: a '/' would turn into the URL's key prefix, a ',' into another endpoint
+  const odd = o.etcdEndpoints.find((e) => /[/?#,@]/.test(e));
+  if (odd !== undefined) throw invalid(`--etcd-endpoints entry '${odd}': want HOST:PORT (no scheme, path or credentials)`);
+  try {
+    // placeholder PEM: only the URL's shape is checked here; the Secret's files are read at start
+    const pem = new Uint8Array([0x2d]);
+    parseStoreUrl(`${o.etcdTlsSecret === undefined ? 'etcd' : 'etcds'}://${o.etcdEndpoints.join(',')}`, o.etcdTlsSecret === undefined ? {} : { ca: pem, cert: pem, key: pem });
+  } catch (cause) {
+    if (!(cause instanceof StoreError)) throw cause;
+    throw new K8sError('K8S_CONFIG_INVALID', `--etcd-endpoints '${o.etcdEndpoints.join(',')}': ${cause.message}`, { cause });
+  }
 }

@@ -1,12 +1,13 @@
 import { stringify } from 'yaml';
 import { NAMES } from '../names.js';
 import { coordinatorObjects, coordinatorUsesTsm, LABELS } from './coordinator.js';
+import { etcdObjects } from './etcd.js';
 import { checkInstallOptions, type InstallOptions } from './options.js';
 import type { WebhookTls } from './tls.js';
 import { webhookObjects } from './webhook.js';
 
 /**
- * Everything `cloister k8s install` prints, in apply order: namespace, RBAC, coordinator,
+ * Everything `cloister k8s install` prints, in apply order: namespace, RBAC, (etcd), coordinator,
  * webhook (Secret before Deployment, MutatingWebhookConfiguration last, so the API server
  * never calls a webhook that is not there yet). Pure: the TLS material comes in, so tests
  * render a golden file.
@@ -39,6 +40,8 @@ export function renderInstallObjects(options: InstallOptions, tls: WebhookTls): 
       rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: [NAMES.manifestConfigMap], verbs: ['get', 'update', 'patch'] }],
     },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: NAMES.manifestConfigMap, namespace: ns, labels: LABELS('manifest') } },
+    // --ha without --etcd-endpoints: etcd first, so its members are scheduling when the coordinators start
+    ...(o.ha === true && o.etcdEndpoints === undefined ? etcdObjects(o) : []),
     ...coordinatorObjects(o),
     ...webhookObjects(o, tls),
   ];

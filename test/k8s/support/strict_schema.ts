@@ -1,5 +1,7 @@
 import { MutatingWebhookConfiguration } from 'kubernetes-models/admissionregistration.k8s.io/v1';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { ConfigMap, Namespace, Pod, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 
@@ -19,6 +21,7 @@ export const MODELS: Readonly<Record<string, Model>> = {
   'v1/Namespace': Namespace, 'v1/ServiceAccount': ServiceAccount, 'v1/Service': Service, 'v1/Secret': Secret, 'v1/ConfigMap': ConfigMap, 'v1/Pod': Pod,
   'apps/v1/StatefulSet': StatefulSet, 'apps/v1/Deployment': Deployment, 'rbac.authorization.k8s.io/v1/Role': Role,
   'admissionregistration.k8s.io/v1/MutatingWebhookConfiguration': MutatingWebhookConfiguration,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget, 'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
 };
 
 export function validateStrict(obj: { apiVersion?: string; kind?: string }, model?: Model): void {

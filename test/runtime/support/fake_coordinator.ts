@@ -10,6 +10,7 @@ import type { TLSSocket } from 'node:tls';
 import * as x509 from '@peculiar/x509';
 import { loadOrCreatePlatform, platformPublicKeyPem, simulatedProvider, type EvidenceProvider } from '../../../src/tee/index.js';
 import { activationReportData, coordinatorReportData } from '../../../src/verify/binding.js';
+import { GENESIS_HEAD, auditHeadBytes } from '../../../src/audit/index.js';
 import { verifySimulatedEvidence } from '../../../src/verify/sim/index.js';
 
 /**
@@ -138,9 +139,9 @@ export async function startFakeCoordinator(o: { manifestHash?: string | null } =
     clientCerts: new Map(),
     async attestationFor(nonce, lie = {}) {
       const mh = lie.bindManifestHash === undefined ? fake.manifestHash : lie.bindManifestHash;
-      const rd = coordinatorReportData(spki(lie.bindRoot ?? root), mh === null ? new Uint8Array(0) : Buffer.from(mh, 'hex'), lie.bindNonce ?? nonce);
+      const rd = coordinatorReportData(spki(lie.bindRoot ?? root), mh === null ? new Uint8Array(0) : Buffer.from(mh, 'hex'), auditHeadBytes(GENESIS_HEAD), lie.bindNonce ?? nonce);
       const ev = await (lie.provider ?? provider).getEvidence(rd);
-      return { tee: ev.tee, evidence: Buffer.from(ev.evidence).toString('base64'), rootCa: (lie.root ?? root).pem, intermediateCa: intermediate.pem, manifestHash: fake.manifestHash, simulation: true };
+      return { tee: ev.tee, evidence: Buffer.from(ev.evidence).toString('base64'), rootCa: (lie.root ?? root).pem, intermediateCa: intermediate.pem, manifestHash: fake.manifestHash, auditHead: { ...GENESIS_HEAD }, simulation: true };
     },
     rewrite(route, edit) {
       fake.routes.set(route, async (req, body) => {

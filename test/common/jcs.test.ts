@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { canonicalJson } from '../../src/manifest/jcs.js';
+import { canonicalJson } from '../../src/common/jcs.js';
 import { assertThrowsCode } from '../support/assert_code.js';
 
 // RFC 8785 §3.2.2 example (input text and expected canonical output, copied from the RFC).

@@ -1,4 +1,12 @@
-import { ManifestError } from './errors.js';
+import { CloisterError, type CodeTable } from './errors.js';
+
+/** Lives in common because manifests, proposals, signed requests and audit entries all hash JCS. */
+export const JCS_CODES = {
+  CANONICAL_JSON_UNSUPPORTED:
+    'A value cannot be serialized as RFC 8785 canonical JSON (non-finite number, lone surrogate, undefined, non-plain object).',
+} as const satisfies CodeTable;
+
+export class JcsError extends CloisterError<keyof typeof JCS_CODES> {}
 
 /**
  * RFC 8785 JSON Canonicalization Scheme (JCS) for the JSON data model:
@@ -67,5 +75,5 @@ function serializeString(s: string, path: string): string {
 }
 
 function unsupported(path: string, what: string): never {
-  throw new ManifestError('CANONICAL_JSON_UNSUPPORTED', `canonical JSON cannot represent ${what} at ${path}`, { detail: { path } });
+  throw new JcsError('CANONICAL_JSON_UNSUPPORTED', `canonical JSON cannot represent ${what} at ${path}`, { detail: { path } });
 }
