@@ -11,7 +11,7 @@ import { auditHeadBytes, auditSigner, decodeAuditRecord, AUDIT_ENTRY_PREFIX, typ
 import { requireAuthorized, type Principal } from '../governance/index.js';
 import { createAuditAppender } from './audit_appender.js';
 import { loadActive, snapshotOf, type CoordinatorCore } from './core.js';
-import { actorOf, authenticate, createReplayCache, type RequestCredentials } from './principal.js';
+import { authenticate, createReplayCache, requireUser, type RequestCredentials } from './principal.js';
 import { recoveryShareOps, RECOVERY_PREFIX } from './recovery_shares.js';
 import { applyReadyProposals, approve, getProposal, history, listProposals, propose } from './updates.js';
 import { getUserSecret, setUserSecret } from './user_secrets.js';
@@ -132,11 +132,15 @@ export async function createCoordinator(deps: CoordinatorDeps) {
     return { key: KEY.volume(who.workload, volumeId), who };
   }
 
-  /** The caller of a user endpoint (mTLS user certificate, signed request, workload, or anonymous). */
+  /**
+   * The caller of a user endpoint (mTLS user certificate, signed request, or a workload, which
+   * authorize then refuses); anonymous callers get 401 AUTH_REQUIRED before any role check.
+   */
   async function principalOf(cred: RequestCredentials): Promise<Principal> {
     const m = active;
-    if (m === undefined) return { kind: 'anonymous' }; // no manifest, no users
-    return authenticate(cred, { users: m.users, intermediatePem: m.ca.intermediate.certPem, clock: deps.clock, store: deps.store, replay });
+    const p: Principal =
+      m === undefined ? { kind: 'anonymous' } : await authenticate(cred, { users: m.users, intermediatePem: m.ca.intermediate.certPem, clock: deps.clock, store: deps.store, replay });
+    return requireUser(p);
   }
 
   return {

@@ -12,7 +12,7 @@ import { CoordinatorError } from './codes.js';
 import { createCoordinator, type RootIdentity } from './coordinator.js';
 import { createServer } from './http/server.js';
 import { createMetrics } from './metrics.js';
-import { completeRecovery, createRecoveryService, recoveryCoordinator, type CoordinatorHolder } from './recovery.js';
+import { completeRecovery, createRecoveryService, recoveryCoordinator, type CoordinatorHolder, type RecoveryDetail } from './recovery.js';
 import { createWorkloadVerifier, type DcapCollateralSource } from './workload_verifier.js';
 
 export interface StartOptions {
@@ -133,8 +133,16 @@ export async function startCoordinator(o: StartOptions): Promise<RunningCoordina
 
   // Recovery by key holders: once the shares open the sealed state, switch this process to the
   // normal coordinator in place: new TLS handshakes present the real CA, requests reach it.
-  const onRecovered = async (key: Uint8Array) => {
+  const onRecovered = async (key: Uint8Array, detail: RecoveryDetail) => {
     const normal = await openNormal(key);
+    try {
+      // re-split under a fresh share set and audit `recovery.completed` BEFORE serving: a
+      // failure here fails the recovery request (holders submit again), never a half switch
+      await normal.api.afterRecovery(detail);
+    } catch (e) {
+      await normal.api.close();
+      throw e;
+    }
     app.server.setSecureContext({ cert: normal.tls.certPem, key: normal.tls.keyPem });
     holder.current = normal.api;
     // keep-alive connections still present the throwaway root: make their clients reconnect
@@ -145,7 +153,7 @@ export async function startCoordinator(o: StartOptions): Promise<RunningCoordina
     store: fileStore,
     state: () => holder.current.state(),
     log,
-    unlock: (key) => completeRecovery({ store: fileStore, stateDir, sealing, random, clock, log, onRecovered }, key),
+    unlock: (key, detail) => completeRecovery({ store: fileStore, stateDir, sealing, random, clock, log, onRecovered }, key, detail),
   });
 
   const app = await createServer({

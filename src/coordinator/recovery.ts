@@ -60,8 +60,7 @@ export function recoveryCoordinator(o: { reason: string; simulation: boolean; ve
     async attestation(nonce: Uint8Array): Promise<AttestationResponse> {
       if (nonce.length < 16 || nonce.length > 64) throw new CoordinatorError('REQUEST_INVALID', `nonce must be 16-64 bytes, got ${nonce.length}`);
       const ev = await o.evidence.getEvidence(coordinatorReportData(o.root.spkiDer, new Uint8Array(0), auditHeadBytes(GENESIS_HEAD), nonce));
-      // a variable, not a literal, so this compiles whether or not the response type lists auditHead yet
-      const response = {
+      return {
         tee: ev.tee,
         evidence: ev.evidence,
         ...(ev.certs === undefined ? {} : { certs: ev.certs }),
@@ -70,7 +69,6 @@ export function recoveryCoordinator(o: { reason: string; simulation: boolean; ve
         manifestHash: null,
         auditHead: GENESIS_HEAD,
       };
-      return response;
     },
   };
 }
@@ -83,6 +81,11 @@ export interface RecoveryInfo {
   readonly keys: Readonly<Record<string, { readonly fingerprint: string; readonly envelope: string }>>;
 }
 
+/** What the audit entry of a completed recovery records. */
+export interface RecoveryDetail {
+  readonly sharesUsed: number;
+}
+
 export type RecoverResult = { readonly status: 'collecting'; readonly have: number; readonly need: number } | { readonly status: 'complete'; readonly state: string };
 
 export interface RecoveryServiceDeps {
@@ -91,7 +94,7 @@ export interface RecoveryServiceDeps {
   /** the state of the coordinator served now */
   readonly state: () => string;
   /** called with the recovered data key; throws (RECOVERY_STATE_MISMATCH...) when it cannot be used */
-  readonly unlock: (dataKey: Uint8Array) => Promise<void>;
+  readonly unlock: (dataKey: Uint8Array, detail: RecoveryDetail) => Promise<void>;
   readonly log: Logger;
 }
 
@@ -118,7 +121,7 @@ export function createRecoveryService(d: RecoveryServiceDeps) {
     d.log.info({ accepted: p.accepted, have: p.have, need: p.need }, 'recovery share accepted');
     if (p.status === 'collecting') return { status: 'collecting', have: p.have, need: p.need };
     try {
-      await d.unlock(p.secret);
+      await d.unlock(p.secret, { sharesUsed: p.have });
     } catch (e) {
       session = undefined;
       d.log.error({ code: e instanceof CloisterError ? e.code : 'INTERNAL_ERROR' }, 'recovered key not usable; recovery session restarts');
@@ -159,8 +162,9 @@ export type RecoveryService = ReturnType<typeof createRecoveryService>;
  * it to `onRecovered`, which builds the normal coordinator exactly as a normal start does.
  */
 export async function completeRecovery(
-  o: { store: Store; stateDir: string; sealing: SealingKeyProvider; random: Random; clock: Clock; log: Logger; onRecovered: (dataKey: Uint8Array) => Promise<void> },
+  o: { store: Store; stateDir: string; sealing: SealingKeyProvider; random: Random; clock: Clock; log: Logger; onRecovered: (dataKey: Uint8Array, detail: RecoveryDetail) => Promise<void> },
   dataKey: Uint8Array,
+  detail: RecoveryDetail,
 ): Promise<void> {
   const sealed = createSealedStore(o.store, { dataKey, random: o.random });
   let ca: unknown;
@@ -173,5 +177,5 @@ export async function completeRecovery(
   if (ca === undefined) throw new CoordinatorError('RECOVERY_STATE_MISMATCH', `the sealed state has no ${KEY.ca} to check the recovered data key against`);
   const kept = await resealDataKey({ dir: o.stateDir, provider: o.sealing, dataKey, random: o.random, now: o.clock.now() });
   o.log.warn({ provider: o.sealing.kind, replacedBlobKeptAs: kept }, 'recovered data key re-sealed under the current platform');
-  await o.onRecovered(dataKey);
+  await o.onRecovered(dataKey, detail);
 }

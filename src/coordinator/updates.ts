@@ -160,7 +160,7 @@ export async function getProposal(core: CoordinatorCore, who: Principal, hash: s
  * Adds the authenticated user's approval (a signature over the proposal hash). When the quorum
  * of the manifest IN FORCE is reached, the update applies in the same request.
  */
-export async function approve(core: CoordinatorCore, who: Principal, hash: string, signature: string): Promise<ProposalView & { applied: boolean; manifestHash: string }> {
+export async function approve(core: CoordinatorCore, who: Principal, hash: string, signature: string): Promise<ProposalView & { applied: boolean; currentManifestHash: string }> {
   for (let attempt = 1; ; attempt++) {
     const m = needActive(core);
     const r = await readJson<ProposalRecord>(core.store, KEY.proposal(hash));
@@ -188,10 +188,10 @@ export async function approve(core: CoordinatorCore, who: Principal, hash: strin
     }
     core.log.info({ proposalHash: hash, by: userName }, 'manifest update approved');
     const t = tally(m.governance, { hash, change: rec.change }, approvals, { now });
-    if (!t.reached) return { ...view(core, updated), applied: false, manifestHash: m.hash };
+    if (!t.reached) return { ...view(core, updated), applied: false, currentManifestHash: m.hash };
     const applied = await applyProposal(core, hash);
     const after = await readJson<ProposalRecord>(core.store, KEY.proposal(hash));
-    return { ...view(core, after?.value ?? updated), applied, manifestHash: core.current()?.hash ?? m.hash };
+    return { ...view(core, after?.value ?? updated), applied, currentManifestHash: core.current()?.hash ?? m.hash };
   }
 }
 

@@ -30,7 +30,8 @@ export type ProposalWithManifest = z.infer<typeof proposalWithManifestSchema>;
 
 export const proposalListSchema = z.object({ proposals: z.array(proposalSchema) });
 
-export const approvalResultSchema = proposalSchema.extend({ applied: z.boolean(), manifestHash: hex64 });
+/** manifestHash stays the proposal's; currentManifestHash is the manifest in force after the request */
+export const approvalResultSchema = proposalSchema.extend({ applied: z.boolean(), currentManifestHash: hex64 });
 export type ApprovalResult = z.infer<typeof approvalResultSchema>;
 
 export const historySchema = z.object({

@@ -138,7 +138,7 @@ test('manifest approve: shows the change, signs the approval with --key, reports
   fake.routes.set(`GET /api/v1/manifest/proposals/${PROPOSAL}`, ok({ ...proposal({ approvedBy: ['alice'] }), manifest: NEXT_TEXT }));
   fake.routes.set(`POST /api/v1/manifest/proposals/${PROPOSAL}/approvals`, async (_req, body) => {
     signatures.push(String(body?.signature));
-    return { status: 200, json: { ...proposal({ approvedBy: ['alice', 'bob'] }), applied: false, manifestHash: NEXT } };
+    return { status: 200, json: { ...proposal({ approvedBy: ['alice', 'bob'] }), applied: false, currentManifestHash: CURRENT } };
   });
   const r = await runCli('manifest', 'approve', PROPOSAL.toUpperCase(), '--simulation', '--key', bobKey, '--manifest', nextFile);
   assert.equal(r.code, 0, r.stderr);

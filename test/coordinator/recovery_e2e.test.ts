@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { startCoordinator, type RunningCoordinator } from '../../src/coordinator/index.js';
-import { readRecoveryShares, recoveryShareOps } from '../../src/coordinator/recovery_shares.js';
+import { readRecoveryShares } from '../../src/coordinator/recovery_shares.js';
 import { decryptShare, encodeShare, splitSecret } from '../../src/recovery/index.js';
 import { activate, attestCoordinator, ClientError, request } from '../../src/runtime/index.js';
-import { openDataKey, openFileStore, SEALED_DATA_KEY_FILE, simulatedSealingKey } from '../../src/store/index.js';
+import { openFileStore, SEALED_DATA_KEY_FILE } from '../../src/store/index.js';
 import { loadOrCreatePlatform, measurePath, simulatedProvider, type SimulatedPlatform } from '../../src/tee/index.js';
 
 /**
@@ -81,8 +81,8 @@ describe('recovery by key holders (simulation mode, real HTTPS)', () => {
   test('lost sealing secret -> recovery -> shares of k1 and k2 restore manifest, instance and secrets; a restart then opens normally', async () => {
     // 1. a normal coordinator with a manifest that names three recovery keys, and one activated instance
     const first = await start();
-    // the normal coordinator's attestation is covered by e2e.test.ts; here its root is taken as given
-    const root = first.rootCaPem!;
+    const att1 = await attest(first.url);
+    const root = att1.rootCaPem;
     const set = await call('POST', first.url, '/api/v1/manifest', { manifest: manifestText(measurement) }, root);
     assert.equal(set.status, 200, JSON.stringify(set.json));
     const manifestHash = set.json.manifestHash as string;
@@ -91,19 +91,11 @@ describe('recovery by key holders (simulation mode, real HTTPS)', () => {
     const secretHex = new TextDecoder().decode(a.files.get('/etc/api/key.hex'));
     await first.close();
 
-    // The coordinator writes the shares when a manifest with `recovery` is set (issue #6). Until
-    // that part is wired in, write them here exactly as it will: recoveryShareOps over the data key.
+    // setting a manifest with `recovery` split the data key among the three holders (public/recovery/*)
     {
       const store = await openFileStore(opts.stateDir!);
-      try {
-        if ((await readRecoveryShares(store)) === undefined) {
-          const dk = await openDataKey({ dir: opts.stateDir!, provider: simulatedSealingKey(platformDir), random });
-          assert.equal(dk.state, 'unsealed');
-          if (dk.state === 'unsealed') await store.commit({ compare: [], put: recoveryShareOps(recovery, dk.dataKey, random), delete: [] });
-        }
-      } finally {
-        await store.close();
-      }
+      const stored = await readRecoveryShares(store).finally(() => store.close());
+      assert.deepEqual([stored?.info.threshold, stored?.info.total, Object.keys(stored?.keys ?? {}).sort()], [2, 3, ['k1', 'k2', 'k3']]);
     }
 
     // 2. a new host: the platform's sealing secret is gone, so the data key cannot be unsealed
@@ -126,7 +118,8 @@ describe('recovery by key holders (simulation mode, real HTTPS)', () => {
     assert.deepEqual([info.json.threshold, info.json.total, info.json.have], [2, 3, 0]);
     const envelopes = info.json.keys as Record<string, { fingerprint: string; envelope: string }>;
     assert.deepEqual(Object.keys(envelopes).sort(), ['k1', 'k2', 'k3']);
-    const share = (name: 'k1' | 'k2') => b64(encodeShare(decryptShare(holders[name].privateKey, Buffer.from(envelopes[name]!.envelope, 'base64'))));
+    const shareOf = (name: 'k1' | 'k2') => decryptShare(holders[name].privateKey, Buffer.from(envelopes[name]!.envelope, 'base64'));
+    const share = (name: 'k1' | 'k2') => b64(encodeShare(shareOf(name)));
 
     const submit = (body: unknown) => call('POST', second.url, '/api/v1/recover', body, pinned);
     // malformed: not base64, then bytes that are not a share
@@ -146,6 +139,10 @@ describe('recovery by key holders (simulation mode, real HTTPS)', () => {
     // 3. the same process now serves the recovered state, over TLS from the real CA
     assert.equal(second.state(), 'accepting-workloads');
     assert.equal(second.rootCaPem, root, 'the original root CA is back');
+    const att2 = await attest(second.url);
+    assert.equal(att2.rootCaPem, root);
+    assert.equal(att2.manifestHash, manifestHash);
+    assert.ok(att2.auditHead.seq > 0);
     // pinned to the ORIGINAL root: a new TLS handshake presents the real CA now
     const st = await call('GET', second.url, '/api/v1/status', undefined, root);
     assert.deepEqual([st.json.state, st.json.manifestHash], ['accepting-workloads', manifestHash]);
@@ -157,6 +154,9 @@ describe('recovery by key holders (simulation mode, real HTTPS)', () => {
     assert.equal(new TextDecoder().decode(renewed.files.get('/etc/api/key.hex')), secretHex, 'the shared secret survived');
     const again = await call('POST', second.url, '/api/v1/recover', { share: share('k1') }, root);
     assert.deepEqual([again.status, again.json.code], [409, 'RECOVERY_NOT_POSSIBLE']);
+    // the data key was split again under a fresh share set: the submitted shares are spent
+    const after = (await call('GET', second.url, '/api/v1/recovery', undefined, root)).json.keys as typeof envelopes;
+    assert.notEqual(decryptShare(holders.k1.privateKey, Buffer.from(after.k1!.envelope, 'base64')).setId, shareOf('k1').setId);
     const files = await readdir(opts.stateDir!);
     assert.equal(files.filter((f) => f.startsWith(`${SEALED_DATA_KEY_FILE}.replaced-`)).length, 1, 'the old sealed blob is kept');
     await second.close();
@@ -164,8 +164,8 @@ describe('recovery by key holders (simulation mode, real HTTPS)', () => {
     // 4. the data key is sealed under the new platform secret: a restart opens normally
     const third = await start();
     assert.equal(third.state(), 'accepting-workloads');
-    assert.equal(third.rootCaPem, root);
-    assert.equal((await call('GET', third.url, '/api/v1/status', undefined, root)).json.manifestHash, manifestHash);
+    const att3 = await attest(third.url);
+    assert.deepEqual([att3.rootCaPem, att3.manifestHash], [root, manifestHash]);
     const pub = await call('GET', third.url, '/api/v1/recovery', undefined, root);
     assert.equal(pub.status, 200, 'holders can fetch their envelopes in normal state too');
     assert.equal(pub.json.state, 'accepting-workloads');

@@ -87,14 +87,14 @@ describe('recovery service', () => {
     const dataKey = new Uint8Array(randomBytes(32));
     const store = await storeWithShares(dataKey);
     let state = 'recovery';
-    const unlocked: Uint8Array[] = [];
-    const svc = createRecoveryService({ store, state: () => state, log: quiet, unlock: async (k) => { unlocked.push(new Uint8Array(k)); state = 'accepting-workloads'; } });
+    const unlocked: Array<[Uint8Array, number]> = [];
+    const svc = createRecoveryService({ store, state: () => state, log: quiet, unlock: async (k, d) => { unlocked.push([new Uint8Array(k), d.sharesUsed]); state = 'accepting-workloads'; } });
     const s = await sharesOf(store);
     assert.deepEqual(await svc.submit(s.k1), { status: 'collecting', have: 1, need: 2 });
     assert.equal((await svc.info()).have, 1);
     await assertRejectsCode(() => svc.submit(s.k1), 'RECOVERY_SHARE_DUPLICATE');
     assert.deepEqual(await svc.submit(s.k2), { status: 'complete', state: 'accepting-workloads' });
-    assert.deepEqual(unlocked, [dataKey]);
+    assert.deepEqual(unlocked, [[dataKey, 2]]);
     await assertRejectsCode(() => svc.submit(s.k1), 'RECOVERY_NOT_POSSIBLE');
     const info = await svc.info();
     assert.equal(info.state, 'accepting-workloads');
@@ -107,7 +107,7 @@ describe('recovery service', () => {
     await createSealedStore(inner, { dataKey: new Uint8Array(32).fill(0xaa), random }).commit({ compare: [], put: [{ key: KEY.ca, value: new TextEncoder().encode('{}') }], delete: [] });
     let recovered = false;
     const unlock = (k: Uint8Array) =>
-      completeRecovery({ store: inner, stateDir: 'unused-state-dir', sealing: { kind: 'test', sealingKey: async () => new Uint8Array(32) }, random, clock: { now: () => new Date() }, log: quiet, onRecovered: async () => { recovered = true; } }, k);
+      completeRecovery({ store: inner, stateDir: 'unused-state-dir', sealing: { kind: 'test', sealingKey: async () => new Uint8Array(32) }, random, clock: { now: () => new Date() }, log: quiet, onRecovered: async () => { recovered = true; } }, k, { sharesUsed: 2 });
     const svc = createRecoveryService({ store: inner, state: () => 'recovery', log: quiet, unlock });
     const s = await sharesOf(inner);
     await svc.submit(s.k1);
@@ -124,7 +124,7 @@ describe('recovery service', () => {
   test('a state without a sealed CA is RECOVERY_STATE_MISMATCH (nothing to check the key against)', async () => {
     const dataKey = new Uint8Array(32).fill(3);
     await assertRejectsCode(
-      () => completeRecovery({ store: createMemoryStore(), stateDir: 'unused-state-dir', sealing: { kind: 'test', sealingKey: async () => new Uint8Array(32) }, random, clock: { now: () => new Date() }, log: quiet, onRecovered: async () => undefined }, dataKey),
+      () => completeRecovery({ store: createMemoryStore(), stateDir: 'unused-state-dir', sealing: { kind: 'test', sealingKey: async () => new Uint8Array(32) }, random, clock: { now: () => new Date() }, log: quiet, onRecovered: async () => undefined }, dataKey, { sharesUsed: 1 }),
       'RECOVERY_STATE_MISMATCH',
     );
   });

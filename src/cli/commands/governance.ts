@@ -84,14 +84,13 @@ async function approve(hashArg: string, f: ApproveFlags): Promise<number> {
   // A stale or applied proposal is the coordinator's to refuse (with its own code): an approval is bound to its base.
   const signature = Buffer.from(signAsUser(user.privateKey, approvalMessage(hash))).toString('hex');
   const r = await client.approve(hash, signature);
-  // Here `manifestHash` is the coordinator's manifest after the request (the contract's
-  // `Proposal & { applied, manifestHash }`): the proposed one once applied, else the previous one.
-  if (r.proposalHash !== hash || (r.applied && r.manifestHash !== p.manifestHash)) {
-    throw new ClientError('PROPOSAL_INCONSISTENT', `approval answer: proposal ${r.proposalHash} applied=${r.applied} manifest ${r.manifestHash}, want proposal ${hash}${r.applied ? ` and manifest ${p.manifestHash}` : ''}`, {
-      detail: { got: { proposalHash: r.proposalHash, manifestHash: r.manifestHash }, want: { proposalHash: hash, manifestHash: p.manifestHash } },
+  // `currentManifestHash` is the manifest in force after the request: the proposed one once applied.
+  if (r.proposalHash !== hash || r.manifestHash !== p.manifestHash || (r.applied && r.currentManifestHash !== p.manifestHash)) {
+    throw new ClientError('PROPOSAL_INCONSISTENT', `approval answer: proposal ${r.proposalHash} applied=${r.applied} in force ${r.currentManifestHash}, want proposal ${hash}${r.applied ? ` and manifest ${p.manifestHash} in force` : ''}`, {
+      detail: { got: { proposalHash: r.proposalHash, currentManifestHash: r.currentManifestHash }, want: { proposalHash: hash, manifestHash: p.manifestHash } },
     });
   }
-  if (r.applied) await attestFromFlags(f, r.manifestHash); // the coordinator must now attest the new manifest
+  if (r.applied) await attestFromFlags(f, r.currentManifestHash); // the coordinator must now attest the new manifest
   if (f.json === true) {
     process.stdout.write(`${JSON.stringify({ ...r, attested: r.applied })}\n`);
     return EXIT.OK;
