@@ -42,6 +42,7 @@ export const COORDINATOR_CODES = {
   AUTH_CERT_REVOKED: 'The client certificate was revoked or replaced (a renewed or deactivated instance, or a user certificate no longer in the manifest).',
   PROPOSAL_UNKNOWN: 'No manifest update proposal with that hash is stored.',
   PROPOSAL_NOT_OPEN: 'The proposal was already applied or is stale (another update applied first).',
+  STORE_UNREACHABLE: 'This replica cannot reach the shared state store (etcd); it refuses writes and reports unhealthy until it can.',
 } as const satisfies CodeTable;
 export type CoordinatorCode = keyof typeof COORDINATOR_CODES;
 

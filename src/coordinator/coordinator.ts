@@ -17,7 +17,9 @@ import { applyReadyProposals, approve, getProposal, history, listProposals, prop
 import { getUserSecret, setUserSecret } from './user_secrets.js';
 import { CoordinatorError } from './codes.js';
 import type { CoordinatorMetrics } from './metrics.js';
-import { createNonceRegistry } from './nonces.js';
+import { createNonceRegistry, type NonceRegistry } from './nonces.js';
+import { pruneUsedNonces } from './stateless_nonces.js';
+import type { CommitOps } from '../store/index.js';
 import { createActivationSlots } from './activation_slots.js';
 import { generateSecrets } from './secrets.js';
 import { authenticateInstance } from './instance_auth.js';
@@ -41,6 +43,13 @@ export interface CoordinatorDeps {
   readonly dataKey?: Uint8Array;
   /** most operations per store commit of the audit appender (default: etcd's 128) */
   readonly auditMaxTxnOps?: number;
+  /**
+   * Activation nonces. Default: this process's registry. Replicas pass nonces any replica can
+   * check (stateless_nonces.ts) plus `nonceOps`, which the activation commit merges so a nonce
+   * is single-use across replicas.
+   */
+  readonly nonces?: NonceRegistry;
+  readonly nonceOps?: (nonce: Uint8Array) => Pick<CommitOps, 'compare' | 'put'>;
 }
 
 export interface AttestationResponse {
@@ -72,7 +81,7 @@ export interface RootIdentity {
  * - the root CA never changes for the life of the state directory.
  */
 export async function createCoordinator(deps: CoordinatorDeps) {
-  const nonces = createNonceRegistry({ clock: deps.clock, random: deps.random, ttlMs: 60_000, capacity: 100_000 });
+  const nonces = deps.nonces ?? createNonceRegistry({ clock: deps.clock, random: deps.random, ttlMs: 60_000, capacity: 100_000 });
   const slots = createActivationSlots();
   const ca = await loadOrCreateCa(deps);
   const root: RootIdentity = {
@@ -183,7 +192,11 @@ export async function createCoordinator(deps: CoordinatorDeps) {
       if (m === undefined) throw new CoordinatorError('COORDINATOR_UNINITIALIZED', 'no manifest is set yet, so workloads cannot activate');
       const started = process.hrtime.bigint();
       try {
-        const r = await activate({ store: deps.store, commit: (c) => audit.commit(c), clock: deps.clock, random: deps.random, nonces, verifier: deps.verifier, slots }, m, req);
+        const r = await activate(
+          { store: deps.store, commit: (c) => audit.commit(c), clock: deps.clock, random: deps.random, nonces, verifier: deps.verifier, slots, ...(deps.nonceOps === undefined ? {} : { nonceOps: deps.nonceOps }) },
+          m,
+          req,
+        );
         deps.metrics.activations.inc({ workload: req.workload, result: 'ok' });
         if (!r.renewed) deps.metrics.activeInstances.inc({ workload: r.workload });
         deps.metrics.activationSeconds.observe({ result: 'ok' }, Number(process.hrtime.bigint() - started) / 1e9);
@@ -321,6 +334,23 @@ export async function createCoordinator(deps: CoordinatorDeps) {
       });
       if (!res.ok) throw new CoordinatorError('STATE_CONCURRENT_UPDATE', 'recording the recovery conflicted; retry');
       deps.log.info({ resplit: put.length > 0 }, 'recovery recorded in the audit log');
+    },
+
+    /** Reloads the snapshot from the store: another replica changed the manifest, CA or secrets. */
+    async refresh(): Promise<void> {
+      const loaded = await loadActive(deps.store, { random: deps.random });
+      const next = loaded?.active;
+      if (next === undefined) return;
+      const changed = next.hash !== active?.hash || next.ca.intermediate.certPem !== active?.ca.intermediate.certPem;
+      core.install(next);
+      if (changed) deps.log.info({ manifestHash: next.hash }, 'snapshot reloaded after a change by another replica');
+    },
+
+    /** Once-only upkeep, run by the elected leader: finish reached quorums, prune used nonces. */
+    async maintenance(): Promise<{ applied: number; pruned: number }> {
+      const applied = await applyReadyProposals(core);
+      const pruned = deps.nonceOps === undefined ? 0 : await pruneUsedNonces(deps.store, deps.clock.now());
+      return { applied, pruned };
     },
 
     async close(): Promise<void> {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { createCa, issueLeaf } from '../ca/index.js';
 import type { Clock, Random } from '../common/clock.js';
-import { createSealedStore, openDataKey, openFileStore, simulatedSealingKey, type SealingKeyProvider } from '../store/index.js';
+import { createSealedStore, openDataKey, openFileStore, simulatedSealingKey, type DataKeyResult, type SealingKeyProvider, type Store } from '../store/index.js';
 import { detectProvider, loadOrCreatePlatform, measurePath, simulatedProvider, type EvidenceProvider } from '../tee/index.js';
 import { CoordinatorError } from './codes.js';
 import { createCoordinator, type RootIdentity } from './coordinator.js';
@@ -14,6 +14,9 @@ import { createServer } from './http/server.js';
 import { createMetrics } from './metrics.js';
 import { completeRecovery, createRecoveryService, recoveryCoordinator, type CoordinatorHolder, type RecoveryDetail } from './recovery.js';
 import { createWorkloadVerifier, type DcapCollateralSource } from './workload_verifier.js';
+import { openReplicatedState, ownReplicaMeasurement, startReplicaServices, type ReplicaServices } from './replicated.js';
+import { createReplicaKeyService, type ReplicaKeyService } from './replica_key_service.js';
+import { createStatelessNonceRegistry, usedNonceOps } from './stateless_nonces.js';
 
 export interface StartOptions {
   readonly simulation: boolean;
@@ -21,6 +24,8 @@ export interface StartOptions {
   readonly stateDir?: string;
   /** shared state in etcd (cloister coordinator start --store etcd://...); default: the file store in stateDir */
   readonly store?: { readonly kind: 'etcd'; readonly options: import('../store/index.js').EtcdStoreOptions };
+  /** where other replicas reach this one (default: the listening URL) */
+  readonly advertiseUrl?: string;
   readonly host?: string;
   /** 0 picks a free port */
   readonly port?: number;
@@ -100,8 +105,13 @@ export async function startCoordinator(o: StartOptions): Promise<RunningCoordina
     sealing = ephemeralSealing();
   }
 
-  const fileStore = await openFileStore(stateDir);
-  const dataKey = await openDataKey({ dir: stateDir, provider: sealing, random });
+  // The inner store: the local file store, or etcd shared by replicas (docs/ha.md). A replica's
+  // data key comes from its own sealed copy, the first start, or a live replica by attested exchange.
+  const replicated = o.store?.kind === 'etcd' ? await openReplicatedState({ etcd: o.store.options, stateDir, sealing, evidence, clock, random, log }) : undefined;
+  const fileStore: Store = replicated?.raw ?? (await openFileStore(stateDir));
+  const dataKey: DataKeyResult =
+    replicated === undefined ? await openDataKey({ dir: stateDir, provider: sealing, random }) : { state: 'unsealed', dataKey: replicated.dataKey, created: replicated.source === 'created' };
+  let replicaKeys: ReplicaKeyService | undefined;
   // The normal coordinator over the sealed store: built at a normal start, and again (the same
   // way) when recovery by key holders hands over the recovered data key.
   const openNormal = async (key: Uint8Array) => {
@@ -112,8 +122,25 @@ export async function startCoordinator(o: StartOptions): Promise<RunningCoordina
       ...(o.dcapCollateral === undefined ? {} : { dcapCollateral: o.dcapCollateral }),
       ...(o.trustRoots === undefined ? {} : { trustRoots: o.trustRoots }),
     });
-    // one local file: a commit may hold many audited changes (etcd's 128-op limit does not apply)
-    const c = await createCoordinator({ store, clock, random, verifier, evidence, log, metrics, simulation: o.simulation, version, dataKey: key, auditMaxTxnOps: 10_000 });
+    // Replicas: nonces any replica can check, single-use across replicas through the store, and
+    // the data-key hand-over to new replicas. One local file: a commit may hold many audited
+    // changes (etcd's 128-op limit does not apply).
+    const shared =
+      replicated === undefined
+        ? { auditMaxTxnOps: 10_000 }
+        : { nonces: createStatelessNonceRegistry({ dataKey: key, clock, random, ttlMs: 60_000, usedCapacity: 100_000 }), nonceOps: usedNonceOps };
+    const c = await createCoordinator({ store, clock, random, verifier, evidence, log, metrics, simulation: o.simulation, version, dataKey: key, ...shared });
+    if (replicated !== undefined) {
+      replicaKeys = createReplicaKeyService({
+        dataKey: key,
+        verifier,
+        expectedMeasurement: await ownReplicaMeasurement(evidence, verifier, clock, random),
+        nonces: createStatelessNonceRegistry({ dataKey: key, clock, random, ttlMs: 60_000, usedCapacity: 10_000 }),
+        clock,
+        random,
+        log,
+      });
+    }
     return { api: c, tls: await coordinatorTls(c.ca, clock.now(), o.sans) };
   };
   let holder: CoordinatorHolder;
@@ -124,6 +151,8 @@ export async function startCoordinator(o: StartOptions): Promise<RunningCoordina
     log.error({ stateDir, why: dataKey.why, reason: dataKey.reason }, 'entering recovery');
     const throwaway = await recoveryCa(clock.now());
     holder = { current: recoveryCoordinator({ reason, simulation: o.simulation, version, root: throwaway.root, evidence }) };
+    metrics.state.set({ state: 'recovery' }, 1);
+    metrics.simulation.set(o.simulation ? 1 : 0);
     tls = await coordinatorTls(throwaway.ca, clock.now(), o.sans);
   } else {
     const normal = await openNormal(dataKey.dataKey);
@@ -165,7 +194,10 @@ export async function startCoordinator(o: StartOptions): Promise<RunningCoordina
     clock,
     simulation: o.simulation,
     activationRatePerSecond: o.activationRatePerSecond ?? 200,
+    ...(replicaKeys === undefined ? {} : { replicaKeys }),
+    healthy: () => services?.storeReachable() ?? true,
   });
+  let services: ReplicaServices | undefined;
   try {
     await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 4433 });
   } catch (cause) {
@@ -177,7 +209,17 @@ export async function startCoordinator(o: StartOptions): Promise<RunningCoordina
   const port = typeof addr === 'object' && addr !== null ? addr.port : (o.port ?? 4433);
   const host = o.host ?? '127.0.0.1';
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  log.info({ url, state: holder.current.state(), stateDir }, 'coordinator listening');
+  if (replicated !== undefined && replicaKeys !== undefined) {
+    services = await startReplicaServices({
+      state: replicated,
+      coordinator: { refresh: () => holder.current.refresh(), maintenance: () => holder.current.maintenance() },
+      url: o.advertiseUrl ?? url,
+      measurement: await ownReplicaMeasurement(evidence, createWorkloadVerifier({ simulation: o.simulation, trustedPlatformKeys: trusted }), clock, random),
+      clock,
+      log,
+    });
+  }
+  log.info({ url, state: holder.current.state(), stateDir, ...(replicated === undefined ? {} : { replicaId: replicated.replicaId, store: 'etcd' }) }, 'coordinator listening');
   return {
     url,
     port,
@@ -186,6 +228,7 @@ export async function startCoordinator(o: StartOptions): Promise<RunningCoordina
       return holder.current.root?.certPem;
     },
     async close() {
+      await services?.stop();
       await app.close();
       await holder.current.close();
       await fileStore.close();

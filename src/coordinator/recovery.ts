@@ -56,6 +56,8 @@ export function recoveryCoordinator(o: { reason: string; simulation: boolean; ve
     getSecret: async () => refuse(),
     auditLog: async () => refuse(),
     afterRecovery: async () => refuse(),
+    refresh: async () => {},
+    maintenance: async () => ({ applied: 0, pruned: 0 }),
     close: async () => {},
     async attestation(nonce: Uint8Array): Promise<AttestationResponse> {
       if (nonce.length < 16 || nonce.length > 64) throw new CoordinatorError('REQUEST_INVALID', `nonce must be 16-64 bytes, got ${nonce.length}`);
@@ -121,7 +123,8 @@ export function createRecoveryService(d: RecoveryServiceDeps) {
     d.log.info({ accepted: p.accepted, have: p.have, need: p.need }, 'recovery share accepted');
     if (p.status === 'collecting') return { status: 'collecting', have: p.have, need: p.need };
     try {
-      await d.unlock(p.secret, { sharesUsed: p.have });
+      // a copy: the coordinator keeps the key it is given (to split it again on manifest updates)
+      await d.unlock(new Uint8Array(p.secret), { sharesUsed: p.have });
     } catch (e) {
       session = undefined;
       d.log.error({ code: e instanceof CloisterError ? e.code : 'INTERNAL_ERROR' }, 'recovered key not usable; recovery session restarts');

@@ -88,13 +88,13 @@ describe('recovery service', () => {
     const store = await storeWithShares(dataKey);
     let state = 'recovery';
     const unlocked: Array<[Uint8Array, number]> = [];
-    const svc = createRecoveryService({ store, state: () => state, log: quiet, unlock: async (k, d) => { unlocked.push([new Uint8Array(k), d.sharesUsed]); state = 'accepting-workloads'; } });
+    const svc = createRecoveryService({ store, state: () => state, log: quiet, unlock: async (k, d) => { unlocked.push([k, d.sharesUsed]); state = 'accepting-workloads'; } });
     const s = await sharesOf(store);
     assert.deepEqual(await svc.submit(s.k1), { status: 'collecting', have: 1, need: 2 });
     assert.equal((await svc.info()).have, 1);
     await assertRejectsCode(() => svc.submit(s.k1), 'RECOVERY_SHARE_DUPLICATE');
     assert.deepEqual(await svc.submit(s.k2), { status: 'complete', state: 'accepting-workloads' });
-    assert.deepEqual(unlocked, [[dataKey, 2]]);
+    assert.deepEqual(unlocked, [[dataKey, 2]], 'the key handed over stays intact (the coordinator keeps it)');
     await assertRejectsCode(() => svc.submit(s.k1), 'RECOVERY_NOT_POSSIBLE');
     const info = await svc.info();
     assert.equal(info.state, 'accepting-workloads');

@@ -22,6 +22,7 @@ interface StartFlags extends StoreFlags {
   trustPlatformKey?: string[];
   simPlatformDir?: string;
   activationRate: string;
+  advertiseUrl?: string;
 }
 
 export function registerCoordinatorCommands(program: Command, run: (fn: () => Promise<number>) => Promise<void>): void {
@@ -36,6 +37,7 @@ export function registerCoordinatorCommands(program: Command, run: (fn: () => Pr
     .option('--etcd-cert <file>', "client certificate (PEM) for etcd's --client-cert-auth (etcds:// only, with --etcd-key)")
     .option('--etcd-key <file>', 'private key (PEM) of --etcd-cert')
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:4433')
+    .option('--advertise-url <url>', 'https URL where other replicas reach this one (etcd store; default: the listening URL)')
     .option('--san <name...>', 'extra DNS names or IP addresses for the TLS certificate')
     .option('--trust-platform-key <pem...>', 'also trust these simulated platform public keys (simulation mode)')
     .option('--sim-platform-dir <dir>', 'simulated platform directory (default $CLOISTER_SIM_PLATFORM_DIR or ~/.cloister/sim-platform)')
@@ -85,6 +87,7 @@ async function start(f: StartFlags): Promise<number> {
     simulation: f.simulation ?? false,
     ...(f.stateDir === undefined ? {} : { stateDir: f.stateDir }),
     ...(store === undefined ? {} : { store }),
+    ...(f.advertiseUrl === undefined ? {} : { advertiseUrl: f.advertiseUrl }),
     ...(f.simPlatformDir === undefined ? {} : { platformDir: f.simPlatformDir }),
     host,
     port,

@@ -45,6 +45,17 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   PROPOSAL_NOT_OPEN: 409,
   AUDIT_APPEND_CONTENDED: 503,
   AUDIT_APPENDER_CLOSED: 503,
+  // the store is unreachable or lost quorum: this replica fails closed, a client retries elsewhere
+  STORE_ETCD_UNAVAILABLE: 503,
+  STORE_ETCD_TIMEOUT: 503,
+  STORE_ETCD_COMMIT_UNKNOWN: 503,
+  STORE_CLOSED: 503,
+  STORE_IO_FAILED: 503,
+  REPLICA_EVIDENCE_INVALID: 403,
+  REPLICA_MEASUREMENT_MISMATCH: 403,
+  REPLICA_BINDING_MISMATCH: 403,
+  REPLICA_KEY_UNAVAILABLE: 503,
+  STORE_UNREACHABLE: 503,
 };
 
 const STATUS_BY_CLASS: Readonly<Record<string, number>> = {
@@ -54,6 +65,7 @@ const STATUS_BY_CLASS: Readonly<Record<string, number>> = {
   ManifestError: 400,
   TemplateError: 400,
   CaError: 400,
+  StoreError: 500,
 };
 
 export interface Problem {

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import { z } from 'zod';
 import { CoordinatorError } from '../codes.js';
 import type { RateLimiter } from '../rate_limit.js';
@@ -31,7 +31,9 @@ export const replicaDataKeyAnswer = z.strictObject({
   simulation: z.literal(true).optional(),
 });
 
-export function registerReplicaRoutes(app: FastifyInstance, service: ReplicaKeyService, o: { limiter?: RateLimiter; simulation?: boolean } = {}): void {
+export function registerReplicaRoutes<L extends FastifyBaseLogger>(
+  app: FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, L>,
+  service: ReplicaKeyService, o: { limiter?: RateLimiter; simulation?: boolean } = {}): void {
   const limit = (req: FastifyRequest): void => {
     const r = o.limiter?.take(req.ip) ?? true;
     if (r !== true) {

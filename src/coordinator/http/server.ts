@@ -12,6 +12,8 @@ import { problemFor } from './problem.js';
 import { registerRecoveryRoutes } from './recovery_routes.js';
 import { registerGovernanceRoutes } from './governance_routes.js';
 import { parse } from './parse.js';
+import { registerReplicaRoutes } from './replica_routes.js';
+import type { ReplicaKeyService } from '../replica_key_service.js';
 import { activateBody, advanceVolumeBody, attestationQuery, deactivateBody, setManifestBody, volumeParams } from './schemas.js';
 
 export interface ServerOptions {
@@ -25,6 +27,10 @@ export interface ServerOptions {
   readonly simulation: boolean;
   /** activation + nonce requests per second per client address (burst = 2x) */
   readonly activationRatePerSecond: number;
+  /** replicas: hands the data key to attested new replicas (POST /api/v1/replica/data-key) */
+  readonly replicaKeys?: ReplicaKeyService;
+  /** false while the store is out of reach: /healthz answers 503 so the replica leaves service */
+  readonly healthy?: () => boolean;
 }
 
 const BODY_LIMIT = 1024 * 1024;
@@ -79,7 +85,10 @@ export async function createServer(o: ServerOptions) {
     }
   };
 
-  app.get('/healthz', async () => ({ ok: true, ...sim }));
+  app.get('/healthz', async () => {
+    if (o.healthy?.() === false) throw new CoordinatorError('STORE_UNREACHABLE', 'the state store (etcd) does not answer this replica: it refuses writes until it does');
+    return { ok: true, ...sim };
+  });
   app.get('/metrics', async (_req, reply) => reply.type(o.metrics.registry.contentType).send(await o.metrics.registry.metrics()));
 
   app.get('/api/v1/status', async () => {
@@ -174,6 +183,7 @@ export async function createServer(o: ServerOptions) {
 
   registerRecoveryRoutes(app, { recovery: o.recovery, simulation: o.simulation });
   registerGovernanceRoutes(app, { coordinator: cur, simulation: o.simulation });
+  if (o.replicaKeys !== undefined) registerReplicaRoutes(app, o.replicaKeys, { limiter, simulation: o.simulation });
 
   return app;
 }
