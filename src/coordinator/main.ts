@@ -196,6 +196,7 @@ export async function startCoordinator(o: StartOptions): Promise<RunningCoordina
     activationRatePerSecond: o.activationRatePerSecond ?? 200,
     ...(replicaKeys === undefined ? {} : { replicaKeys }),
     healthy: () => services?.storeReachable() ?? true,
+    replica: () => (replicated === undefined ? undefined : { replicaId: replicated.replicaId, leader: services?.isLeader() ?? false }),
   });
   let services: ReplicaServices | undefined;
   try {

@@ -31,6 +31,8 @@ export interface ServerOptions {
   readonly replicaKeys?: ReplicaKeyService;
   /** false while the store is out of reach: /healthz answers 503 so the replica leaves service */
   readonly healthy?: () => boolean;
+  /** replicas on etcd: this replica's id and whether it leads (for status and operators) */
+  readonly replica?: () => { readonly replicaId: string; readonly leader: boolean } | undefined;
 }
 
 const BODY_LIMIT = 1024 * 1024;
@@ -96,6 +98,7 @@ export async function createServer(o: ServerOptions) {
     return {
       ...c.status(),
       rootCaFingerprint: c.root === undefined ? null : new X509Certificate(c.root.certPem).fingerprint256.replace(/:/g, '').toLowerCase(),
+      ...(o.replica?.() === undefined ? {} : { replica: o.replica() }),
       ...sim,
     };
   });
