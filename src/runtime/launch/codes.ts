@@ -18,6 +18,7 @@ export const LAUNCH_CODES = {
   LAUNCH_FILES_UNWRITABLE: 'A file the manifest gives the workload could not be written atomically with owner-only permissions.',
   LAUNCH_INTERRUPTED: 'SIGTERM, SIGINT or SIGHUP arrived before the program started; the program was not started.',
   LAUNCH_RENEWAL_FAILED: 'Renewing the instance certificate failed; the launcher logs it and retries while the program keeps running.',
+  LAUNCH_COORDINATOR_CHANGED: 'After a manifest update the coordinator attests another root CA than at launch; the launcher does not re-activate against it.',
 } as const satisfies CodeTable;
 
 export type LaunchCode = keyof typeof LAUNCH_CODES;

@@ -1,5 +1,6 @@
 import type { Clock, Random } from '../../common/clock.js';
 import type { EvidenceProvider } from '../../tee/index.js';
+import { endpoint, parseCoordinatorUrl, request } from '../https.js';
 import type { Activation, AttestedCoordinator } from '../index.js';
 import { FORWARDED_SIGNALS, runChild, signalExitCode, type ForwardedSignal, type SignalSource } from './child.js';
 import { resolveCommand, type ResolvedCommand } from './command.js';
@@ -36,6 +37,8 @@ export interface LaunchDeps {
   readonly signals?: SignalSource;
   readonly timeoutMs?: number;
   readonly renewal?: Pick<RenewalOptions, 'fraction' | 'minRetryMs' | 'maxRetryMs'>;
+  /** how often to check the coordinator's manifest hash (default MANIFEST_POLL_MS) */
+  readonly manifestPollMs?: number;
 }
 
 export interface PreparedLaunch {
@@ -87,9 +90,21 @@ export async function launch(c: LaunchConfig, d: LaunchDeps): Promise<number> {
   const prepared = await untilInterrupted(signals, prepareLaunch(c, d));
   const timeoutMs = d.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   let current = prepared.activation;
+  let att = prepared.att;
   let renewal: RenewalHandle | undefined;
+  let watcher: NodeJS.Timeout | undefined;
+  const activateNow = () => activateStep(c, { att, provider: prepared.provider, instanceId: current.instanceId, now: d.clock.now(), timeoutMs });
   const renew = async (): Promise<Activation> => {
-    const next = await activateStep(c, { att: prepared.att, provider: prepared.provider, instanceId: current.instanceId, now: d.clock.now(), timeoutMs });
+    let next: Activation;
+    try {
+      next = await activateNow();
+    } catch (e) {
+      // A manifest update applied: attest the coordinator again (same root, new manifest hash,
+      // refused if --manifest-hash pins the old one) and re-activate under the new manifest.
+      if ((e as { detail?: { reason?: string } }).detail?.reason !== 'MANIFEST_HASH_MISMATCH') throw e;
+      att = await reattest(c, d, att, timeoutMs);
+      next = await activateNow();
+    }
     await writeWorkloadFiles(next.files);
     current = next;
     d.log(`renewed ${next.workload}/${next.instanceId}: certificate valid until ${next.expiresAt.toISOString()}, ${next.files.size} file(s) rewritten`);
@@ -105,14 +120,62 @@ export async function launch(c: LaunchConfig, d: LaunchDeps): Promise<number> {
       cwd: d.cwd,
       signals,
       onStart: () => {
-        renewal = startRenewal({ obtainedAt: prepared.obtainedAt, expiresAt: current.expiresAt, renew, clock: d.clock, log: d.log, ...d.renewal });
+        const r = startRenewal({ obtainedAt: prepared.obtainedAt, expiresAt: current.expiresAt, renew, clock: d.clock, log: d.log, ...d.renewal });
+        renewal = r;
+        watcher = watchManifest(c, () => current.manifestHash, () => att.rootCaPem, d, timeoutMs, () => r.renewNow());
       },
     });
     d.log(`program exited with code ${code}`);
     return code;
   } finally {
+    if (watcher !== undefined) clearInterval(watcher);
     await renewal?.stop();
   }
+}
+
+/** Default interval of the manifest watch (LaunchDeps.manifestPollMs). */
+export const MANIFEST_POLL_MS = 30_000;
+
+/**
+ * Workloads learn of a manifest update by polling the coordinator's status over TLS pinned to
+ * its attested root (the answer is the coordinator's own): a new manifest hash makes the
+ * launcher re-activate now, so the workload gets the new manifest's files, secrets and CA, and
+ * evidence below a raised minimum security version is refused at once, not at the next renewal.
+ */
+function watchManifest(
+  c: LaunchConfig,
+  manifestHash: () => string,
+  rootCaPem: () => string,
+  d: LaunchDeps,
+  timeoutMs: number,
+  changed: () => void,
+): NodeJS.Timeout {
+  let signalled: string | undefined; // one re-activation per new hash, not one per poll
+  const t = setInterval(() => {
+    request('GET', endpoint(parseCoordinatorUrl(c.coordinatorUrl), '/api/v1/status'), undefined, { ca: rootCaPem(), timeoutMs }).then(
+      (r) => {
+        const now = (r.json as { manifestHash?: unknown }).manifestHash;
+        if (typeof now === 'string' && now !== manifestHash() && now !== signalled) {
+          signalled = now;
+          d.log(`the coordinator's manifest changed (${manifestHash()} -> ${now}): re-activating`);
+          changed();
+        }
+      },
+      () => undefined, // unreachable for now: renewal's own retries report problems
+    );
+  }, d.manifestPollMs ?? MANIFEST_POLL_MS);
+  t.unref();
+  return t;
+}
+
+/** Attests the coordinator again after a manifest update; its root CA must not have changed. */
+async function reattest(c: LaunchConfig, d: LaunchDeps, before: AttestedCoordinator, timeoutMs: number): Promise<AttestedCoordinator> {
+  const att = await attestStep(c, { now: d.clock.now(), random: d.random, timeoutMs });
+  if (att.rootCaPem !== before.rootCaPem) {
+    throw new LaunchError('LAUNCH_COORDINATOR_CHANGED', `the coordinator at ${att.url} now attests another root CA (${att.rootCaFingerprint}); not re-activating against it`);
+  }
+  d.log(`coordinator re-attested: manifest ${before.manifestHash} -> ${att.manifestHash}`);
+  return att;
 }
 
 /**

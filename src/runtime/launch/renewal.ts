@@ -28,6 +28,8 @@ export interface RenewalHandle {
   stop(): Promise<void>;
   /** how many renewals succeeded */
   count(): number;
+  /** renews now instead of at the scheduled time (the manifest changed); no-op while one is in flight */
+  renewNow(): void;
 }
 
 export const RENEW_AT_FRACTION = 2 / 3;
@@ -89,5 +91,10 @@ export function startRenewal(o: RenewalOptions): RenewalHandle {
       await inFlight;
     },
     count: () => renewed,
+    renewNow() {
+      if (stopped || inFlight !== undefined) return;
+      if (timer !== undefined) clearTimeout(timer);
+      attempt();
+    },
   };
 }

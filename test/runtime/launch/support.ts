@@ -35,13 +35,13 @@ if (mode === 'trap') {
 }
 if (mode === 'hang') { report({ ready: true }); idle(); }
 if (mode === 'watch') {
-  // collects every distinct content of the certificate file until it has seen 3 (2 renewals)
+  // collects every distinct content of CERT_FILE until it has seen WANT (default 3: 2 renewals)
   const seen = []; const started = Date.now();
   const timer = setInterval(() => {
     let text; try { text = readFileSync(process.env.CERT_FILE, 'utf8'); } catch { return; }
     if (!seen.includes(text)) seen.push(text);
     const timedOut = Date.now() - started > 30000;
-    if (seen.length >= 3 || timedOut) { clearInterval(timer); report({ certs: seen }); process.exit(timedOut ? 1 : 0); }
+    if (seen.length >= Number(process.env.WANT ?? 3) || timedOut) { clearInterval(timer); report({ certs: seen }); process.exit(timedOut ? 1 : 0); }
   }, 50);
 }
 `;
