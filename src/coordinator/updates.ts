@@ -2,6 +2,7 @@ import { canonicalJson } from '../common/jcs.js';
 import { rollIntermediate, snapshotCa, type Ca } from '../ca/index.js';
 import {
   GovernanceError,
+  authorize,
   checkProposalCurrent,
   classifyChange,
   proposalHash as hashProposal,
@@ -140,8 +141,20 @@ export async function propose(core: CoordinatorCore, who: Principal, text: strin
   return { ...view(core, record), created: true };
 }
 
+/**
+ * Who may read proposals and history: status.read, and everyone who takes part in updates
+ * (proposers and approvers must see what they sign).
+ */
+function requireProposalReader(m: ActiveManifest, who: Principal): void {
+  const participates =
+    authorize(m.governance, who, 'manifest.update').allow ||
+    authorize(m.governance, who, 'approve', 'manifest').allow ||
+    authorize(m.governance, who, 'approve', 'package').allow;
+  if (!participates) requireAuthorized(m.governance, who, 'status.read');
+}
+
 export async function listProposals(core: CoordinatorCore, who: Principal): Promise<ProposalView[]> {
-  requireAuthorized(needActive(core).governance, who, 'status.read');
+  requireProposalReader(needActive(core), who);
   const out: ProposalView[] = [];
   for (const e of await core.store.list(KEY.proposals)) {
     out.push(view(core, JSON.parse(new TextDecoder().decode(e.value)) as ProposalRecord));
@@ -150,7 +163,7 @@ export async function listProposals(core: CoordinatorCore, who: Principal): Prom
 }
 
 export async function getProposal(core: CoordinatorCore, who: Principal, hash: string): Promise<ProposalView & { manifest: string }> {
-  requireAuthorized(needActive(core).governance, who, 'status.read');
+  requireProposalReader(needActive(core), who);
   const r = await readJson<ProposalRecord>(core.store, KEY.proposal(hash));
   if (r === undefined) throw new CoordinatorError('PROPOSAL_UNKNOWN', `no proposal ${hash}`);
   return { ...view(core, r.value), manifest: r.value.text };
@@ -269,7 +282,7 @@ export async function applyReadyProposals(core: CoordinatorCore): Promise<number
 }
 
 export async function history(core: CoordinatorCore, who: Principal): Promise<HistoryRecord[]> {
-  requireAuthorized(needActive(core).governance, who, 'status.read');
+  requireProposalReader(needActive(core), who);
   return (await core.store.list(KEY.historyPrefix)).map((e) => JSON.parse(new TextDecoder().decode(e.value)) as HistoryRecord);
 }
 

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { X509Certificate, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { pino } from 'pino';
+import { verifyAuditLog } from '../../src/audit/index.js';
+import { createCoordinator, type Coordinator } from '../../src/coordinator/index.js';
+import { createMetrics } from '../../src/coordinator/metrics.js';
+import { createWorkloadVerifier } from '../../src/coordinator/workload_verifier.js';
+import { signApproval } from '../../src/governance/index.js';
+import { manifestHash, parseManifest } from '../../src/manifest/index.js';
+import { selfSignedUserCertificate } from '../../src/runtime/user_identity.js';
+import { createMemoryStore, type CommitOps, type Store } from '../../src/store/index.js';
+import { loadOrCreatePlatform, simulatedProvider } from '../../src/tee/index.js';
+
+/**
+ * A crash between the approval that reaches the quorum and the apply: the approvals are stored,
+ * the manifest is not. The next start finds the reached quorum and finishes the update, once,
+ * with its audit entry, and the chain stays intact.
+ */
+const random = { bytes: (n: number) => new Uint8Array(randomBytes(n)) };
+const clock = { now: () => new Date() };
+const dirs: string[] = [];
+after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+const users = ['alice', 'bob'].map((name) => ({ name, key: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey }));
+const doc = (extra: Record<string, unknown>) =>
+  JSON.stringify({
+    packages: { app: { simulated: { measurements: ['ab'.repeat(48)] } } },
+    workloads: { api: { package: 'app' }, ...extra },
+    users: Object.fromEntries(users.map((u) => [u.name, { publicKey: createPublicKey(u.key).export({ type: 'spki', format: 'pem' }).toString() }])),
+    roles: { owners: { users: users.map((u) => u.name), permissions: [{ action: 'manifest.update' }, { action: 'approve' }, { action: 'audit.read' }] } },
+    approvals: { manifestUpdate: 2 },
+  });
+
+/** A store that "crashes" (throws before writing) on the first commit that writes the manifest record. */
+function crashOnApply(inner: Store): Store & { crashed: boolean } {
+  const s = {
+    crashed: false,
+    get: inner.get.bind(inner),
+    list: inner.list.bind(inner),
+    close: inner.close.bind(inner),
+    async commit(ops: CommitOps) {
+      if (!s.crashed && ops.put.some((p) => p.key === 'coordinator/manifest') && ops.compare.some((c) => c.key === 'coordinator/manifest' && c.revision > 0n)) {
+        s.crashed = true;
+        throw new Error('simulated crash before the apply was written');
+      }
+      return inner.commit(ops);
+    },
+  };
+  return s;
+}
+
+async function start(store: Store, platformDir: string): Promise<Coordinator> {
+  const platform = await loadOrCreatePlatform(platformDir);
+  return createCoordinator({
+    store,
+    clock,
+    random,
+    verifier: createWorkloadVerifier({ simulation: true, trustedPlatformKeys: [platform.publicKey] }),
+    evidence: simulatedProvider({ platform, measurement: 'cd'.repeat(48) }),
+    log: pino({ level: 'silent' }),
+    metrics: createMetrics(),
+    simulation: true,
+    version: 'test',
+  });
+}
+
+test('a restart after the quorum was stored but before the apply finishes the update exactly once', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'cloister-update-restart-'));
+  dirs.push(dir);
+  const inner = createMemoryStore();
+  const store = crashOnApply(inner);
+  const c1 = await start(store, join(dir, 'platform'));
+  await c1.setManifest(doc({}));
+  const cred = async (key: (typeof users)[number]['key']) => ({
+    peerDer: new Uint8Array(new X509Certificate(await selfSignedUserCertificate(key, { now: new Date(), random })).raw),
+    signatureHeader: undefined,
+    method: 'POST',
+    path: '/',
+    body: new Uint8Array(0),
+  });
+  const next = doc({ batch: { package: 'app' } });
+  const p = await c1.propose(await cred(users[0]!.key), next);
+  await c1.approve(await cred(users[0]!.key), p.proposalHash, signApproval('alice', users[0]!.key, p.proposalHash).signature);
+  const bob = await cred(users[1]!.key);
+  await assert.rejects(() => c1.approve(bob, p.proposalHash, signApproval('bob', users[1]!.key, p.proposalHash).signature), /simulated crash/);
+  assert.equal(store.crashed, true);
+  assert.notEqual(c1.status().manifestHash, manifestHash(parseManifest(next)), 'the crashed process did not switch');
+  await c1.close();
+
+  // restart on the same state: the stored quorum is found and applied
+  const c2 = await start(inner, join(dir, 'platform'));
+  assert.equal(c2.status().manifestHash, manifestHash(parseManifest(next)));
+  const after = await c2.proposal(await cred(users[0]!.key), p.proposalHash);
+  assert.equal(after.status, 'applied');
+  assert.deepEqual(after.approvedBy, ['alice', 'bob']);
+  const log = await c2.auditLog(await cred(users[0]!.key), 1, 1000);
+  verifyAuditLog(log.entries, { publicKey: new X509Certificate(c2.root.certPem).publicKey });
+  assert.equal(log.entries.filter((e) => e.kind === 'manifest.applied').length, 1);
+  // a third start does not apply anything again
+  await c2.close();
+  const c3 = await start(inner, join(dir, 'platform'));
+  const log3 = await c3.auditLog(await cred(users[0]!.key), 1, 1000);
+  assert.equal(log3.entries.length, log.entries.length);
+  await c3.close();
+});
