@@ -286,6 +286,33 @@ describe('governance over HTTPS (simulation mode)', { timeout: 180_000 }, () => 
     assert.notEqual(att.intermediateCaPem, workloadAct.chainPem[0]);
   });
 
+  test('two competing proposals reach their quorum at the same time: exactly one applies, the other is refused', async () => {
+    const texts = ['x1', 'x2'].map((w) => governedManifest(measurement, (d) => (d.workloads[w] = { package: 'app' })));
+    const hashes: string[] = [];
+    for (const t of texts) {
+      const p = await send('POST', '/api/v1/manifest/proposals', { manifest: t }, callers.alice!);
+      assert.equal(p.status, 201, JSON.stringify(p.json));
+      hashes.push(p.json.proposalHash as string);
+      // alice's approval on each: one more approval reaches the quorum of 2
+      const a = await send('POST', `/api/v1/manifest/proposals/${p.json.proposalHash as string}/approvals`, { signature: signApproval('alice', keys.alice!, p.json.proposalHash as string).signature }, callers.alice!);
+      assert.equal(a.json.applied, false);
+    }
+    const results = await Promise.all(
+      hashes.map((h, i) => {
+        const u = i === 0 ? 'bob' : 'carol';
+        return send('POST', `/api/v1/manifest/proposals/${h}/approvals`, { signature: signApproval(u, keys[u]!, h).signature }, callers[u]!);
+      }),
+    );
+    const applied = results.filter((r) => r.status === 200 && r.json.applied === true);
+    assert.equal(applied.length, 1, JSON.stringify(results.map((r) => [r.status, r.json.code ?? r.json.applied])));
+    const loser = results.find((r) => r !== applied[0])!;
+    assert.ok(loser.json.applied === false || loser.json.code === 'PROPOSAL_NOT_OPEN', JSON.stringify(loser.json));
+    const winner = hashes[results.indexOf(applied[0]!)]!;
+    const list = (await send('GET', '/api/v1/manifest/proposals', undefined, callers.alice!)).json.proposals as Array<{ proposalHash: string; status: string }>;
+    assert.equal(list.find((x) => x.proposalHash === winner)?.status, 'applied');
+    assert.equal(list.find((x) => x.proposalHash === hashes.find((h) => h !== winner))?.status, 'stale');
+  });
+
   test('a package security-version raise needs one secops approval; activations below it are refused', async () => {
     const cur = (await send('GET', '/api/v1/manifest', undefined, {})).json.manifest as string;
     const doc = JSON.parse(cur) as Record<string, any>;

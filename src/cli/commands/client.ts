@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
 import { CloisterError } from '../../common/errors.js';
 import { manifestHash, parseManifest } from '../../manifest/index.js';
 import {
-  attestCoordinator,
   ClientError,
   endpoint,
   manifestGetResponseSchema,
@@ -19,12 +17,14 @@ import {
 import { EXIT, UsageError } from '../exit.js';
 import { readInputFile } from '../io.js';
 import { renderTable } from '../table.js';
+import { attestFromFlags, withCoordinatorOptions } from './user_session.js';
 
 /**
  * Client commands: each attests the coordinator (fresh nonce, evidence, binding, TLS of the
  * same connection) BEFORE sending anything, then pins the attested root for its requests.
  */
-export const COORDINATOR_ENV = 'CLOISTER_COORDINATOR';
+export { COORDINATOR_ENV } from './user_session.js';
+import { COORDINATOR_ENV } from './user_session.js';
 const TIMEOUT_MS = 15_000;
 
 interface ClientFlags {
@@ -65,33 +65,12 @@ export function registerClientCommands(program: Command, run: Run): void {
     .action((f: ClientFlags) => run(() => statusCommand(f)));
 }
 
-function withClientOptions(c: Command): Command {
-  return c
-    .option('--coordinator <url>', `coordinator URL (default: $${COORDINATOR_ENV})`)
-    .option('--simulation', 'accept a coordinator with a SIMULATED TEE (development only: protects nothing)')
-    .option('--sim-platform-key <pem...>', 'trusted simulated platform public key(s) (default: the local platform key)');
-}
+// the coordinator flags and the attestation step are shared with the user commands (user_session.ts)
+const withClientOptions = withCoordinatorOptions;
 
 async function attest(f: ClientFlags, expectedManifestHash?: string): Promise<{ url: string; att: AttestedCoordinator }> {
-  const url = f.coordinator ?? process.env[COORDINATOR_ENV];
-  if (url === undefined || url === '') throw new UsageError('USAGE_ERROR', `--coordinator URL is required (or set ${COORDINATOR_ENV})`);
-  try {
-    parseCoordinatorUrl(url);
-  } catch (e) {
-    throw new UsageError('USAGE_ERROR', (e as Error).message, { cause: e });
-  }
-  if (f.simPlatformKey !== undefined && f.simulation !== true) throw new UsageError('USAGE_ERROR', '--sim-platform-key needs --simulation');
-  const keys = f.simPlatformKey?.map((p) => Buffer.from(readInputFile(p, 'simulated platform key')).toString('utf8'));
-  const att = await attestCoordinator(url, {
-    simulation: f.simulation === true,
-    ...(keys === undefined ? {} : { trustedPlatformKeys: keys }),
-    ...(expectedManifestHash === undefined ? {} : { expectedManifestHash }),
-    now: new Date(),
-    random: { bytes: (n) => new Uint8Array(randomBytes(n)) },
-    timeoutMs: TIMEOUT_MS,
-  });
-  if (att.simulated) process.stderr.write(`WARNING: SIMULATED coordinator at ${att.url}: no hardware protection (accepted because of --simulation)\n`);
-  return { url, att };
+  const att = await attestFromFlags(f, expectedManifestHash);
+  return { url: (f.coordinator ?? process.env[COORDINATOR_ENV])!, att };
 }
 
 function expectedHash(f: VerifyFlags): string | undefined {
