@@ -63,6 +63,8 @@ export function coordinatorObjects(o: InstallOptions): object[] {
     '--san', `${NAMES.coordinator}.${ns}.svc`,
     '--san', `${NAMES.coordinator}.${ns}.svc.cluster.local`,
     ...(o.simulation ? ['--simulation'] : []),
+    // replicas reach each other by pod IP (data-key hand-over to a new replica, docs/ha.md)
+    ...(o.ha === true ? ['--advertise-url', `https://$(POD_IP):${COORDINATOR_PORT}`] : []),
   ];
   const probe = (path: string) => ({ httpGet: { path, port: COORDINATOR_PORT, scheme: 'HTTPS' }, periodSeconds: 10 });
   const sgx = o.coordinatorSgx === true;
@@ -107,6 +109,7 @@ export function coordinatorObjects(o: InstallOptions): object[] {
                 // HOME and the simulated platform live on the state volume: the root filesystem is read-only
                 env: [
                   { name: 'HOME', value: STATE_DIR },
+                  ...(o.ha === true ? [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }] : []),
                   ...(o.simulation ? [{ name: 'CLOISTER_SIM_PLATFORM_DIR', value: `${STATE_DIR}/sim-platform` }] : []),
                 ],
                 ports: [{ name: 'https', containerPort: COORDINATOR_PORT, protocol: 'TCP' }],
