@@ -65,3 +65,9 @@ const { coordinatorBench } = await import('./coordinator.js');
 const coordinator = await coordinatorBench();
 console.log(`\n${coordinator.lines.join('\n')}`);
 console.log(coordinator.misses.length === 0 ? '\ncoordinator targets met' : `\ncoordinator targets missed: ${coordinator.misses.join('; ')}`);
+
+// Coordinator replicas on etcd against one file-store coordinator, same load (bench/ha.ts; skipped without etcd).
+const { haBench } = await import('./ha.js');
+const ha = await haBench();
+console.log(`\n${ha.lines.join('\n')}`);
+if (ha.misses.length > 0) console.log(`\ncoordinator HA: ${ha.misses.join('; ')}`);

@@ -73,7 +73,7 @@ export interface ActivationDeps {
   readonly slots: ActivationSlots;
 }
 
-const MAX_COMMIT_ATTEMPTS = 5;
+const MAX_COMMIT_ATTEMPTS = 8;
 const INSTANCE_ID_RE = /^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/;
 const dec = new TextDecoder();
 
@@ -165,7 +165,9 @@ export async function activate(deps: ActivationDeps, m: ActiveManifest, req: Act
         const result = await deps.commit({
           ops: {
             compare: [
-              { key: KEY.counter(req.workload), revision: counter?.revision ?? 0n },
+              // a renewal does not write the counter, so it need not compare it: renewals of one
+              // workload on several replicas then never conflict with each other
+              ...(renewed ? [] : [{ key: KEY.counter(req.workload), revision: counter?.revision ?? 0n }]),
               { key: KEY.instance(req.workload, instanceId), revision: existing?.revision ?? 0n },
               ...(deps.nonceOps?.(req.nonce).compare ?? []),
             ],
@@ -183,7 +185,11 @@ export async function activate(deps: ActivationDeps, m: ActiveManifest, req: Act
       });
       const res = pending;
       if (!res.ok) {
-        if (attempt < MAX_COMMIT_ATTEMPTS) continue;
+        if (attempt < MAX_COMMIT_ATTEMPTS) {
+          // another replica took the counter: back off a little, with jitter, before re-reading
+          await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 10 * attempt)));
+          continue;
+        }
         throw new CoordinatorError('STATE_CONCURRENT_UPDATE', `activation of '${req.workload}' conflicted with concurrent activations ${attempt} times; retry`);
       }
       return finish(deps, m, req, instanceId, instanceSecrets, leaf, claims, renewed);

@@ -180,8 +180,16 @@ export async function approve(core: CoordinatorCore, who: Principal, hash: strin
     if (r === undefined) throw new CoordinatorError('PROPOSAL_UNKNOWN', `no proposal ${hash}`);
     const rec = r.value;
     if (rec.status !== 'open') throw new CoordinatorError('PROPOSAL_NOT_OPEN', `proposal ${hash} was already applied`);
-    if (rec.previousManifestHash !== m.hash) {
-      throw new CoordinatorError('PROPOSAL_NOT_OPEN', `proposal ${hash} is stale: it replaces manifest ${rec.previousManifestHash}, the current one is ${m.hash}`);
+    // the manifest in force as STORED (another replica may have applied an update this replica's
+    // snapshot has not seen yet); the approval commit compares its revision
+    const inForce = await readJson<ManifestRecord>(core.store, KEY.manifest);
+    const currentHash = inForce?.value.hash ?? m.hash;
+    if (rec.previousManifestHash !== currentHash) {
+      throw new CoordinatorError('PROPOSAL_NOT_OPEN', `proposal ${hash} is stale: it replaces manifest ${rec.previousManifestHash}, the current one is ${currentHash}`);
+    }
+    if (currentHash !== m.hash) {
+      // our snapshot lags behind the store (the watch reloads it within a second)
+      throw new CoordinatorError('STATE_CONCURRENT_UPDATE', 'this replica is catching up with a manifest update; retry');
     }
     requireAuthorized(m.governance, who, 'approve', rec.change.kind === 'package-update' ? 'package' : 'manifest');
     const userName = (who as Extract<Principal, { kind: 'user' }>).name; // authorize allows users only
@@ -192,7 +200,14 @@ export async function approve(core: CoordinatorCore, who: Principal, hash: strin
     const approvals = [...rec.approvals.filter((a) => a.user !== userName), approval];
     const updated: ProposalRecord = { ...rec, approvals };
     const res = await core.audit.commit({
-      ops: { compare: [{ key: KEY.proposal(hash), revision: r.revision }], put: [{ key: KEY.proposal(hash), value: encodeJson(updated) }], delete: [] },
+      ops: {
+        compare: [
+          { key: KEY.proposal(hash), revision: r.revision },
+          { key: KEY.manifest, revision: inForce?.revision ?? 0n },
+        ],
+        put: [{ key: KEY.proposal(hash), value: encodeJson(updated) }],
+        delete: [],
+      },
       entry: { time: now, kind: 'manifest.approved', actor: actorOf(who), detail: { proposalHash: hash, manifestHash: rec.manifestHash } },
     });
     if (!res.ok) {
@@ -204,7 +219,12 @@ export async function approve(core: CoordinatorCore, who: Principal, hash: strin
     if (!t.reached) return { ...view(core, updated), applied: false, currentManifestHash: m.hash };
     const applied = await applyProposal(core, hash);
     const after = await readJson<ProposalRecord>(core.store, KEY.proposal(hash));
-    return { ...view(core, after?.value ?? updated), applied, currentManifestHash: core.current()?.hash ?? m.hash };
+    if (!applied && after?.value.status !== 'applied') {
+      // the quorum was there, but another update applied first: this proposal is stale now
+      const now2 = await readJson<ManifestRecord>(core.store, KEY.manifest);
+      throw new CoordinatorError('PROPOSAL_NOT_OPEN', `proposal ${hash} is stale: another update applied first (the current manifest is ${now2?.value.hash ?? 'unknown'})`);
+    }
+    return { ...view(core, after?.value ?? updated), applied: true, currentManifestHash: after?.value.manifestHash ?? core.current()?.hash ?? m.hash };
   }
 }
 

@@ -12,12 +12,8 @@ import { call, codeOf, ok, pollUntil, type Answer } from './support/ha_client.js
  * (the watch reloads the one that lost). Three rounds, each from the previous winner, so the
  * race lands in different interleavings.
  *
- * KNOWN PRODUCT BUG (src/coordinator/updates.ts `approve`, reported to the lead): when the
- * losing approval's commit lands before the winner's apply is visible to its replica, the
- * approval is recorded, applyProposal returns false (the manifest revision moved), and the
- * client gets 200 `{ applied: false, status: 'open' }` instead of a conflict. The second test
- * asserts the answer the issue asks for and is marked `todo` until approve() refuses with
- * PROPOSAL_NOT_OPEN in that case; everything else is asserted strictly in the first test.
+ * The losing approval reads the manifest in force from the store (not its replica's snapshot)
+ * and compares its revision in the approval commit, so it is answered with a conflict code.
  */
 const ROUNDS = 3;
 const SERVE_WITHIN_MS = 1000;
@@ -92,7 +88,7 @@ describe('conflicting manifest updates on two replicas', { skip: SKIP_NO_ETCD, t
     assert.equal((audit.entries as Array<{ kind: string }>).filter((e) => e.kind === 'manifest.applied').length, ROUNDS);
   });
 
-  test('the losing approval answers with a conflict code (PROPOSAL_NOT_OPEN or GOVERNANCE_PROPOSAL_STALE)', { todo: 'src/coordinator/updates.ts approve() answers 200 applied:false when its apply lost the race' }, () => {
+  test('the losing approval answers with a conflict code (PROPOSAL_NOT_OPEN or GOVERNANCE_PROPOSAL_STALE)', () => {
     assert.equal(loserAnswers.length, ROUNDS, 'the rounds ran');
     assert.deepEqual(loserAnswers, Array.from({ length: ROUNDS }, () => 'conflict'));
   });

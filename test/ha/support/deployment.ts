@@ -47,7 +47,7 @@ export function etcdUrl(endpoints: readonly string[]): string {
   return `etcd://${endpoints.join(',')}`;
 }
 
-export async function startDeployment(o: { replicas: number; etcdSize?: number; storeFor?: (i: number, etcd: EtcdCluster) => string }): Promise<Deployment> {
+export async function startDeployment(o: { replicas: number; etcdSize?: number; storeFor?: (i: number, etcd: EtcdCluster) => Promise<string | undefined> }): Promise<Deployment> {
   const dir = await mkdtemp(join(tmpdir(), 'cloister-ha-'));
   const replicas: ReplicaProcess[] = [];
   let etcd: EtcdCluster | undefined;
@@ -65,7 +65,7 @@ export async function startDeployment(o: { replicas: number; etcdSize?: number; 
     const cluster = etcd;
     const spawnAt = async (i: number, store?: string) => {
       const name = `r${i}`;
-      const r = await spawnReplica({ name, store: store ?? o.storeFor?.(i, cluster) ?? etcdUrl(cluster.endpoints), stateDir: join(dir, `state-${name}`), platformDir, keep: KEEP });
+      const r = await spawnReplica({ name, store: store ?? (await o.storeFor?.(i, cluster)) ?? etcdUrl(cluster.endpoints), stateDir: join(dir, `state-${name}`), platformDir, keep: KEEP });
       replicas[i] = r;
       return r;
     };
