@@ -1,8 +1,8 @@
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { verify, type KeyObject } from 'node:crypto';
 import { toHex } from '../common/bytes.js';
 import { children, content, DER_TAG, expectTag, readNode, readOid, readSmallInt, whole, type DerNode } from '../common/der.js';
 import { CaError } from './errors.js';
-import { exportPrivateKeyPem, generateKeyPair, KEY_SPECS, keyTypeOfKey, keyTypeOfSpki, toPem, type KeyType } from './keys.js';
+import { exportPrivateKeyPem, generateKeyPair, importSpki, KEY_SPECS, keyTypeOfKey, keyTypeOfSpki, toPem, type KeyType } from './keys.js';
 import { commonName, sanExtension, type Sans } from './names.js';
 import { subtle, x509 } from './x509_provider.js';
 import type { CryptoKeyPair } from './x509_provider.js';
@@ -72,7 +72,7 @@ export async function verifyCsr(csr: string | Uint8Array): Promise<VerifiedCsr> 
   }
   let publicKey: KeyObject;
   try {
-    publicKey = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    publicKey = importSpki(spki);
   } catch (e) {
     throw new CaError('CA_CSR_INVALID', 'CSR public key cannot be imported', { cause: e });
   }

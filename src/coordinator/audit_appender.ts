@@ -32,6 +32,12 @@ import { CoordinatorError } from './codes.js';
 export interface AuditedCommit {
   readonly ops: CommitOps;
   readonly entry: AuditEntryInput;
+  /**
+   * Called once the store has decided this item (committed in memory and ordered, or refused on
+   * one of its compares), possibly before it is durable: a caller holding a lock for the keys it
+   * compared may release it then, as later readers already see the write.
+   */
+  readonly onDecided?: () => void;
 }
 export type AuditedCommitResult =
   | { readonly ok: true; readonly revision: bigint; readonly record: AuditRecord }
@@ -72,6 +78,7 @@ interface Queued {
   readonly compares: number;
   readonly writes: number;
   readonly bytes: number;
+  readonly onDecided: (() => void) | undefined;
   resolve(r: AuditedCommitResult): void;
   reject(e: unknown): void;
 }
@@ -123,7 +130,7 @@ function prepare(c: AuditedCommit): Omit<Queued, 'resolve' | 'reject'> {
   // Captured now: a caller reusing its arrays after commit() cannot change what is committed.
   const ops: CommitOps = { compare: [...c.ops.compare], put: c.ops.put.map((p) => ({ key: p.key, value: new Uint8Array(p.value) })), delete: [...c.ops.delete] };
   const entry: AuditEntryInput = { ...c.entry, time: new Date(c.entry.time.getTime()), detail: JSON.parse(JSON.stringify(c.entry.detail)) };
-  return { ops, entry, keys, compares: ops.compare.length + 1, writes: ops.put.length + ops.delete.length + 1, bytes };
+  return { ops, entry, keys, compares: ops.compare.length + 1, writes: ops.put.length + ops.delete.length + 1, bytes, onDecided: c.onDecided };
 }
 
 export function createAuditAppender(o: AuditAppenderOptions): AuditAppender {
@@ -136,6 +143,8 @@ export function createAuditAppender(o: AuditAppenderOptions): AuditAppender {
   let closed = false;
   // The head after our own last commit; undefined = read it from the store before the next batch.
   let cached: StoredAuditHead | undefined;
+  // batches decided but not yet durable (their items resolve when they are)
+  const pending = new Set<Promise<void>>();
 
   async function readHead(): Promise<StoredAuditHead> {
     const got = await store.get(AUDIT_HEAD_KEY);
@@ -173,23 +182,35 @@ export function createAuditAppender(o: AuditAppenderOptions): AuditAppender {
     return batch;
   }
 
-  /** Commits one batch, dropping items whose own compares fail and retrying on head races. */
+  /**
+   * Commits one batch, dropping items whose own compares fail and retrying on head races.
+   * Returns once the store has DECIDED the batch (file and memory stores: at once; etcd: when it
+   * answers), so the next batch can be built on it while this one is still being made durable
+   * (pipelining); the items resolve when it is durable.
+   */
   async function commitBatch(batch: Queued[]): Promise<void> {
     let items = batch;
     let headConflicts = 0;
     while (items.length > 0) {
       let res: CommitResult;
       let built: ReturnType<typeof appendManyOps>;
+      let durable: Promise<CommitResult>;
       try {
         const current = cached ?? (await readHead());
         built = appendManyOps(current, items.map((i) => i.entry), signer);
+        let decide: ((r: CommitResult) => void) | undefined;
+        const decided = new Promise<CommitResult>((r) => (decide = r));
         // Audit compares first: the stores report the FIRST failed compare, so a conflict on an
         // item's key also proves the head was current and the cache may stay.
-        res = await store.commit({
-          compare: [...built.storeOps.compare, ...items.flatMap((i) => i.ops.compare)],
-          put: [...items.flatMap((i) => i.ops.put), ...built.storeOps.put],
-          delete: items.flatMap((i) => i.ops.delete),
-        });
+        durable = store.commit(
+          {
+            compare: [...built.storeOps.compare, ...items.flatMap((i) => i.ops.compare)],
+            put: [...items.flatMap((i) => i.ops.put), ...built.storeOps.put],
+            delete: items.flatMap((i) => i.ops.delete),
+          },
+          { onDecided: (r) => decide!(r) },
+        );
+        res = await Promise.race([decided, durable]);
       } catch (e) {
         // Usually nothing was written; an etcd STORE_ETCD_COMMIT_UNKNOWN may have been, so re-read.
         cached = undefined;
@@ -197,13 +218,29 @@ export function createAuditAppender(o: AuditAppenderOptions): AuditAppender {
         return;
       }
       if (res.ok) {
-        cached = { head: built.newHead, revision: res.revision };
-        items.forEach((i, n) => i.resolve({ ok: true, revision: res.revision, record: built.records[n]! }));
+        const revision = res.revision;
+        cached = { head: built.newHead, revision };
+        const these = items;
+        const records = built.records;
+        for (const i of these) i.onDecided?.();
+        const done: Promise<void> = durable
+          .then(
+            () => these.forEach((i, n) => i.resolve({ ok: true, revision, record: records[n]! })),
+            (e: unknown) => {
+              // decided but not durable (the file store then refuses all further use): nothing
+              // built on it can land either, so forget the head and fail these items
+              cached = undefined;
+              for (const i of these) i.reject(e);
+            },
+          )
+          .finally(() => pending.delete(done));
+        pending.add(done);
         return;
       }
       const conflictKey = res.conflictKey;
       const owner = isAuditKey(conflictKey) ? -1 : items.findIndex((i) => i.keys.has(conflictKey));
       if (owner >= 0) {
+        items[owner]!.onDecided?.();
         items[owner]!.resolve({ ok: false, conflictKey });
         items = items.filter((_, n) => n !== owner);
         headConflicts = 0;
@@ -252,6 +289,7 @@ export function createAuditAppender(o: AuditAppenderOptions): AuditAppender {
     async close() {
       closed = true;
       while (worker !== undefined) await worker;
+      while (pending.size > 0) await Promise.all([...pending]);
     },
   };
 }

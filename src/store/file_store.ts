@@ -141,7 +141,7 @@ export async function openFileStore(dir: string): Promise<Store & { readonly dir
       usable();
       return listSpace(space, prefix);
     },
-    commit(ops) {
+    commit(ops, o) {
       try {
         usable();
         checkCommit(ops);
@@ -149,12 +149,20 @@ export async function openFileStore(dir: string): Promise<Store & { readonly dir
         return Promise.reject(e);
       }
       const r = applyCommitInPlace(space, ops);
-      if ('conflictKey' in r) return Promise.resolve({ ok: false, conflictKey: r.conflictKey });
+      if ('conflictKey' in r) {
+        const res = { ok: false as const, conflictKey: r.conflictKey };
+        o?.onDecided?.(res);
+        return Promise.resolve(res);
+      }
       if ('unchanged' in r) {
         const revision = space.revision;
+        o?.onDecided?.({ ok: true, revision });
         return durable().then(() => ({ ok: true, revision }));
       }
-      return enqueue(encodeLogRecord({ revision: r.revision, put: ops.put, delete: ops.delete }), r.revision);
+      // decided (applied in memory, ordered in the log queue); durable when the group's write syncs
+      const written = enqueue(encodeLogRecord({ revision: r.revision, put: ops.put, delete: ops.delete }), r.revision);
+      o?.onDecided?.({ ok: true, revision: r.revision });
+      return written;
     },
     async close() {
       if (closed) return;

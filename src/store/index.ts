@@ -1,5 +1,5 @@
 /** Public API of the state store layer (the only path other layers import). */
-export type { CommitOps, CommitResult, Store, StoreEntry } from './store.js';
+export type { CommitOps, CommitOptions, CommitResult, Store, StoreEntry } from './store.js';
 export { MAX_KEY_BYTES, MAX_VALUE_BYTES, checkKey } from './store.js';
 export { STORE_CODES, type StoreCode } from './codes.js';
 export { StoreError } from './errors.js';

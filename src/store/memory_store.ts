@@ -1,5 +1,5 @@
 import { StoreError } from './errors.js';
-import { applyCommit, checkCommit, checkKey, listSpace, type KeySpace, type Store } from './store.js';
+import { applyCommit, checkCommit, checkKey, listSpace, type CommitResult, type KeySpace, type Store } from './store.js';
 
 /**
  * A Store in memory, for tests and for wrapping (the sealed store over it shows exactly what
@@ -25,13 +25,14 @@ export function createMemoryStore(): Store & { readonly revision: bigint } {
       open();
       return listSpace(space, prefix);
     },
-    async commit(ops) {
+    async commit(ops, o) {
       open();
       checkCommit(ops);
       const r = applyCommit(space, ops);
-      if ('conflictKey' in r) return { ok: false, conflictKey: r.conflictKey };
+      const res: CommitResult = 'conflictKey' in r ? { ok: false, conflictKey: r.conflictKey } : { ok: true, revision: 'next' in r ? r.next.revision : space.revision };
       if ('next' in r) space = r.next;
-      return { ok: true, revision: space.revision };
+      o?.onDecided?.(res);
+      return res;
     },
     async close() {
       closed = true;

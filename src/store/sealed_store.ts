@@ -110,12 +110,15 @@ export function createSealedStore(inner: Store, o: SealedStoreOptions): Store {
       const entries = await inner.list(prefix);
       return entries.map((e): StoreEntry => ({ key: e.key, value: isPublic(e.key) ? e.value : openValue(keys, e.key, e.value), revision: e.revision }));
     },
-    commit(ops) {
-      return inner.commit({
-        compare: ops.compare,
-        put: ops.put.map((p) => ({ key: p.key, value: isPublic(p.key) ? p.value : sealValue(keys, p.key, p.value, o.random) })),
-        delete: ops.delete,
-      });
+    commit(ops, co) {
+      return inner.commit(
+        {
+          compare: ops.compare,
+          put: ops.put.map((p) => ({ key: p.key, value: isPublic(p.key) ? p.value : sealValue(keys, p.key, p.value, o.random) })),
+          delete: ops.delete,
+        },
+        co,
+      );
     },
     close() {
       return inner.close();

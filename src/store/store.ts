@@ -39,8 +39,19 @@ export interface Store {
    * (and every commit ordered before it) is durable. A store may also order commits later
    * (etcd: when the transaction reaches the leader): callers must not rely on either.
    */
-  commit(ops: CommitOps): Promise<CommitResult>;
+  commit(ops: CommitOps, o?: CommitOptions): Promise<CommitResult>;
   close(): Promise<void>;
+}
+
+export interface CommitOptions {
+  /**
+   * Called once the store has decided the commit (compares checked, order fixed, visible to
+   * reads), which may be before it is durable. The file and memory stores call it inside
+   * commit(); a store that cannot tell (etcd: decided and durable arrive together) may never
+   * call it, so callers must also await the promise. Lets a group-committing caller build its
+   * next commit on this one while this one is still being written.
+   */
+  readonly onDecided?: (result: CommitResult) => void;
 }
 
 /** Longest key in bytes (etcd's default request limit is far larger; ours keeps file entries small). */
