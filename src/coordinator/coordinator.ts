@@ -11,7 +11,7 @@ import { auditHeadBytes, auditSigner, decodeAuditRecord, AUDIT_ENTRY_PREFIX, typ
 import { requireAuthorized, type Principal } from '../governance/index.js';
 import { createAuditAppender } from './audit_appender.js';
 import { loadActive, snapshotOf, type CoordinatorCore } from './core.js';
-import { authenticate, createReplayCache, requireUser, type RequestCredentials } from './principal.js';
+import { authenticate, createReplayCache, requireAuthenticated, type RequestCredentials } from './principal.js';
 import { recoveryShareOps, RECOVERY_PREFIX } from './recovery_shares.js';
 import { applyReadyProposals, approve, getProposal, history, listProposals, propose } from './updates.js';
 import { getUserSecret, setUserSecret } from './user_secrets.js';
@@ -149,7 +149,7 @@ export async function createCoordinator(deps: CoordinatorDeps) {
     const m = active;
     const p: Principal =
       m === undefined ? { kind: 'anonymous' } : await authenticate(cred, { users: m.users, intermediatePem: m.ca.intermediate.certPem, clock: deps.clock, store: deps.store, replay });
-    return requireUser(p);
+    return requireAuthenticated(p);
   }
 
   return {

@@ -124,8 +124,8 @@ export async function authenticate(cred: RequestCredentials, ctx: AuthContext): 
   throw new CoordinatorError('AUTH_REQUIRED', 'the TLS client certificate belongs to no declared user and no workload of this coordinator');
 }
 
-/** A principal that must be a user; anonymous callers get AUTH_REQUIRED (401) rather than 403. */
-export function requireUser(p: Principal): Extract<Principal, { kind: 'user' }> | Extract<Principal, { kind: 'workload' }> {
+/** A caller that authenticated (user or workload; authorize decides next); anonymous callers get AUTH_REQUIRED (401), not 403. */
+export function requireAuthenticated(p: Principal): Extract<Principal, { kind: 'user' }> | Extract<Principal, { kind: 'workload' }> {
   if (p.kind === 'anonymous') {
     throw new CoordinatorError('AUTH_REQUIRED', 'this endpoint needs an authenticated user (mTLS with a declared user key, or a signed request)');
   }
