@@ -313,7 +313,7 @@ describe('governance over HTTPS (simulation mode)', { timeout: 180_000 }, () => 
     assert.equal(list.find((x) => x.proposalHash === hashes.find((h) => h !== winner))?.status, 'stale');
   });
 
-  test('a package security-version raise needs one secops approval; activations below it are refused', async () => {
+  test('a secops user (package.update only) may not propose a change that is more than a security-version raise', async () => {
     const cur = (await send('GET', '/api/v1/manifest', undefined, {})).json.manifest as string;
     const doc = JSON.parse(cur) as Record<string, any>;
     // simulated packages have no security version: make the package change one the secops role may approve
