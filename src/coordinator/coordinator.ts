@@ -94,7 +94,7 @@ export async function createCoordinator(deps: CoordinatorDeps) {
     signer: auditSigner(ca.root.privateKeyPem),
     ...(deps.auditMaxTxnOps === undefined ? {} : { maxTxnOps: deps.auditMaxTxnOps }),
   });
-  let active: ActiveManifest | undefined = (await loadActive(deps.store, { random: deps.random }))?.active;
+  let active: ActiveManifest | undefined = (await loadActive(deps.store, { random: deps.random, ca }))?.active;
   let setting: Promise<unknown> | undefined;
   const replay = createReplayCache({ clock: deps.clock, capacity: 100_000 });
   const core: CoordinatorCore = {

@@ -45,11 +45,18 @@ async function secretsUnder(store: Pick<Store, 'list'>, prefix: string): Promise
   return out;
 }
 
-/** The snapshot as stored, or undefined before the first manifest. */
-export async function loadActive(store: Pick<Store, 'get' | 'list'>, o: { random: Random }): Promise<{ active: ActiveManifest | undefined; ca: Ca } | undefined> {
-  const caRec = await readJson<{ ca: unknown }>(store, KEY.ca);
-  if (caRec === undefined) return undefined;
-  const ca = await loadCa(caRec.value.ca, { random: o.random });
+/**
+ * The snapshot as stored, or undefined before the first manifest. `ca`: the CA just loaded by
+ * the caller (start-up), so it is not read and imported twice; a reload after another replica's
+ * change omits it (that change may have rolled the intermediate).
+ */
+export async function loadActive(store: Pick<Store, 'get' | 'list'>, o: { random: Random; ca?: Ca }): Promise<{ active: ActiveManifest | undefined; ca: Ca } | undefined> {
+  let ca = o.ca;
+  if (ca === undefined) {
+    const caRec = await readJson<{ ca: unknown }>(store, KEY.ca);
+    if (caRec === undefined) return undefined;
+    ca = await loadCa(caRec.value.ca, { random: o.random });
+  }
   const rec = await readJson<ManifestRecord>(store, KEY.manifest);
   if (rec === undefined) return { active: undefined, ca };
   const active = snapshotOf({

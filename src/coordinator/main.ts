@@ -16,6 +16,7 @@ import { completeRecovery, createRecoveryService, recoveryCoordinator, type Coor
 import { createWorkloadVerifier, type DcapCollateralSource } from './workload_verifier.js';
 import { openReplicatedState, ownReplicaMeasurement, startReplicaServices, type ReplicaServices } from './replicated.js';
 import { createReplicaKeyService, type ReplicaKeyService } from './replica_key_service.js';
+import type { ReplicaMeasurement } from './replica_measurement.js';
 import { createStatelessNonceRegistry, usedNonceOps } from './stateless_nonces.js';
 
 export interface StartOptions {
@@ -108,41 +109,34 @@ export async function startCoordinator(o: StartOptions): Promise<RunningCoordina
   // The inner store: the local file store, or etcd shared by replicas (docs/ha.md). A replica's
   // data key comes from its own sealed copy, the first start, or a live replica by attested exchange.
   const replicated = o.store?.kind === 'etcd' ? await openReplicatedState({ etcd: o.store.options, stateDir, sealing, evidence, clock, random, log }) : undefined;
-  const fileStore: Store = replicated?.raw ?? (await openFileStore(stateDir));
+  const innerStore: Store = replicated?.raw ?? (await openFileStore(stateDir));
   const dataKey: DataKeyResult =
     replicated === undefined ? await openDataKey({ dir: stateDir, provider: sealing, random }) : { state: 'unsealed', dataKey: replicated.dataKey, created: replicated.source === 'created' };
-  let replicaKeys: ReplicaKeyService | undefined;
   // The normal coordinator over the sealed store: built at a normal start, and again (the same
   // way) when recovery by key holders hands over the recovered data key.
   const openNormal = async (key: Uint8Array) => {
-    const store = createSealedStore(fileStore, { dataKey: key, random });
+    const store = createSealedStore(innerStore, { dataKey: key, random });
     const verifier = createWorkloadVerifier({
       simulation: o.simulation,
       trustedPlatformKeys: trusted,
       ...(o.dcapCollateral === undefined ? {} : { dcapCollateral: o.dcapCollateral }),
       ...(o.trustRoots === undefined ? {} : { trustRoots: o.trustRoots }),
     });
-    // Replicas: nonces any replica can check, single-use across replicas through the store, and
-    // the data-key hand-over to new replicas. One local file: a commit may hold many audited
-    // changes (etcd's 128-op limit does not apply).
-    const shared =
-      replicated === undefined
-        ? { auditMaxTxnOps: 10_000 }
-        : { nonces: createStatelessNonceRegistry({ dataKey: key, clock, random, ttlMs: 60_000, usedCapacity: 100_000 }), nonceOps: usedNonceOps };
-    const c = await createCoordinator({ store, clock, random, verifier, evidence, log, metrics, simulation: o.simulation, version, dataKey: key, ...shared });
-    if (replicated !== undefined) {
-      replicaKeys = createReplicaKeyService({
-        dataKey: key,
-        verifier,
-        expectedMeasurement: await ownReplicaMeasurement(evidence, verifier, clock, random),
-        nonces: createStatelessNonceRegistry({ dataKey: key, clock, random, ttlMs: 60_000, usedCapacity: 10_000 }),
-        clock,
-        random,
-        log,
-      });
+    if (replicated === undefined) {
+      // one local file: a commit may hold many audited changes (etcd's 128-op limit does not apply)
+      const c = await createCoordinator({ store, clock, random, verifier, evidence, log, metrics, simulation: o.simulation, version, dataKey: key, auditMaxTxnOps: 10_000 });
+      return { api: c, tls: await coordinatorTls(c.ca, clock.now(), o.sans), replica: undefined };
     }
-    return { api: c, tls: await coordinatorTls(c.ca, clock.now(), o.sans) };
+    // Replicas: nonces any replica can check (activation and data-key hand-over share them),
+    // single-use across replicas through the store, and the hand-over to new replicas, which
+    // must show this replica's own measurement.
+    const nonces = createStatelessNonceRegistry({ dataKey: key, clock, random, ttlMs: 60_000, usedCapacity: 100_000 });
+    const c = await createCoordinator({ store, clock, random, verifier, evidence, log, metrics, simulation: o.simulation, version, dataKey: key, nonces, nonceOps: usedNonceOps });
+    const measurement = await ownReplicaMeasurement(evidence, verifier, clock, random);
+    const keys = createReplicaKeyService({ dataKey: key, verifier, expectedMeasurement: measurement, nonces, clock, random, log });
+    return { api: c, tls: await coordinatorTls(c.ca, clock.now(), o.sans), replica: { keys, measurement } };
   };
+  let replica: { keys: ReplicaKeyService; measurement: ReplicaMeasurement } | undefined;
   let holder: CoordinatorHolder;
   let tls: { certPem: string; keyPem: string };
   if (dataKey.state !== 'unsealed') {
@@ -158,6 +152,7 @@ export async function startCoordinator(o: StartOptions): Promise<RunningCoordina
     const normal = await openNormal(dataKey.dataKey);
     holder = { current: normal.api };
     tls = normal.tls;
+    replica = normal.replica;
   }
 
   // Recovery by key holders: once the shares open the sealed state, switch this process to the
@@ -179,10 +174,10 @@ export async function startCoordinator(o: StartOptions): Promise<RunningCoordina
     log.warn({ state: normal.api.state() }, 'recovered: serving the normal coordinator');
   };
   const recovery = createRecoveryService({
-    store: fileStore,
+    store: innerStore,
     state: () => holder.current.state(),
     log,
-    unlock: (key, detail) => completeRecovery({ store: fileStore, stateDir, sealing, random, clock, log, onRecovered }, key, detail),
+    unlock: (key, detail) => completeRecovery({ store: innerStore, stateDir, sealing, random, clock, log, onRecovered }, key, detail),
   });
 
   const app = await createServer({
@@ -194,7 +189,7 @@ export async function startCoordinator(o: StartOptions): Promise<RunningCoordina
     clock,
     simulation: o.simulation,
     activationRatePerSecond: o.activationRatePerSecond ?? 200,
-    ...(replicaKeys === undefined ? {} : { replicaKeys }),
+    ...(replica === undefined ? {} : { replicaKeys: replica.keys }),
     healthy: () => services?.storeReachable() ?? true,
     replica: () => (replicated === undefined ? undefined : { replicaId: replicated.replicaId, leader: services?.isLeader() ?? false }),
   });
@@ -202,7 +197,7 @@ export async function startCoordinator(o: StartOptions): Promise<RunningCoordina
   try {
     await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 4433 });
   } catch (cause) {
-    await fileStore.close();
+    await innerStore.close();
     const why = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
     throw new CoordinatorError('COORDINATOR_LISTEN_FAILED', `cannot listen on ${o.host ?? '127.0.0.1'}:${o.port ?? 4433}: ${why}`, { cause });
   }
@@ -210,12 +205,12 @@ export async function startCoordinator(o: StartOptions): Promise<RunningCoordina
   const port = typeof addr === 'object' && addr !== null ? addr.port : (o.port ?? 4433);
   const host = o.host ?? '127.0.0.1';
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  if (replicated !== undefined && replicaKeys !== undefined) {
+  if (replicated !== undefined && replica !== undefined) {
     services = await startReplicaServices({
       state: replicated,
       coordinator: { refresh: () => holder.current.refresh(), maintenance: () => holder.current.maintenance() },
       url: o.advertiseUrl ?? url,
-      measurement: await ownReplicaMeasurement(evidence, createWorkloadVerifier({ simulation: o.simulation, trustedPlatformKeys: trusted }), clock, random),
+      measurement: replica.measurement,
       clock,
       log,
     });
@@ -232,7 +227,7 @@ export async function startCoordinator(o: StartOptions): Promise<RunningCoordina
       await services?.stop();
       await app.close();
       await holder.current.close();
-      await fileStore.close();
+      await innerStore.close();
     },
   };
 }

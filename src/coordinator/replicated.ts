@@ -168,7 +168,8 @@ export async function startReplicaServices(o: {
       }
     }
   };
-  const campaigning = campaign();
+  // runs until stop(): a campaign still waiting then ends when the etcd client closes
+  void campaign();
 
   return {
     storeReachable: () => reachable,
@@ -180,7 +181,6 @@ export async function startReplicaServices(o: {
       await leading?.resign().catch(() => undefined);
       for (const w of watches) await w.close().catch(() => undefined);
       await registration.stop().catch(() => undefined);
-      void campaigning;
     },
   };
 }

@@ -1,26 +1,20 @@
 import assert from 'node:assert/strict';
-import { X509Certificate, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { pino } from 'pino';
-import { createCoordinator } from '../../src/coordinator/index.js';
-import { createMetrics } from '../../src/coordinator/metrics.js';
-import { createWorkloadVerifier } from '../../src/coordinator/workload_verifier.js';
 import { signApproval } from '../../src/governance/index.js';
 import { manifestHash, parseManifest } from '../../src/manifest/index.js';
-import { selfSignedUserCertificate } from '../../src/runtime/user_identity.js';
 import { createMemoryStore } from '../../src/store/index.js';
-import { loadOrCreatePlatform, simulatedProvider } from '../../src/tee/index.js';
 import { assertRejectsCode } from '../support/assert_code.js';
+import { startInProcess, userCredentials } from './support/in_process.js';
 
 /**
  * A package security-version raise is its own kind of change: the secops role may propose it
  * for its package and one approval (approvals.packageUpdate) applies it, while any other change
  * needs the owners' quorum (approvals.manifestUpdate).
  */
-const random = { bytes: (n: number) => new Uint8Array(randomBytes(n)) };
 const dirs: string[] = [];
 after(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
@@ -44,26 +38,9 @@ function doc(svn: number, extra: Record<string, unknown> = {}): string {
 test('secops raises the minimum security version with one approval; a wider change needs the owners', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'cloister-pkg-update-'));
   dirs.push(dir);
-  const platform = await loadOrCreatePlatform(join(dir, 'platform'));
-  const c = await createCoordinator({
-    store: createMemoryStore(),
-    clock: { now: () => new Date() },
-    random,
-    verifier: createWorkloadVerifier({ simulation: true, trustedPlatformKeys: [platform.publicKey] }),
-    evidence: simulatedProvider({ platform, measurement: 'cd'.repeat(48) }),
-    log: pino({ level: 'silent' }),
-    metrics: createMetrics(),
-    simulation: true,
-    version: 'test',
-  });
+  const c = await startInProcess(createMemoryStore(), join(dir, 'platform'));
   await c.setManifest(doc(2));
-  const as = async (name: string) => ({
-    peerDer: new Uint8Array(new X509Certificate(await selfSignedUserCertificate(users[name]!, { now: new Date(), random })).raw),
-    signatureHeader: undefined,
-    method: 'POST',
-    path: '/',
-    body: new Uint8Array(0),
-  });
+  const as = (name: string) => userCredentials(users[name]!);
 
   // secops may not propose anything wider than a raise of its package
   await assertRejectsCode(async () => c.propose(await as('dave'), doc(3, { web: { package: 'enclave' } })), 'GOVERNANCE_NOT_AUTHORIZED');

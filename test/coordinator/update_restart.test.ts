@@ -1,27 +1,20 @@
 import assert from 'node:assert/strict';
-import { X509Certificate, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { X509Certificate, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { pino } from 'pino';
 import { verifyAuditLog } from '../../src/audit/index.js';
-import { createCoordinator, type Coordinator } from '../../src/coordinator/index.js';
-import { createMetrics } from '../../src/coordinator/metrics.js';
-import { createWorkloadVerifier } from '../../src/coordinator/workload_verifier.js';
 import { signApproval } from '../../src/governance/index.js';
 import { manifestHash, parseManifest } from '../../src/manifest/index.js';
-import { selfSignedUserCertificate } from '../../src/runtime/user_identity.js';
 import { createMemoryStore, type CommitOps, type Store } from '../../src/store/index.js';
-import { loadOrCreatePlatform, simulatedProvider } from '../../src/tee/index.js';
+import { startInProcess, userCredentials } from './support/in_process.js';
 
 /**
  * A crash between the approval that reaches the quorum and the apply: the approvals are stored,
  * the manifest is not. The next start finds the reached quorum and finishes the update, once,
  * with its audit entry, and the chain stays intact.
  */
-const random = { bytes: (n: number) => new Uint8Array(randomBytes(n)) };
-const clock = { now: () => new Date() };
 const dirs: string[] = [];
 after(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
@@ -55,35 +48,14 @@ function crashOnApply(inner: Store): Store & { crashed: boolean } {
   return s;
 }
 
-async function start(store: Store, platformDir: string): Promise<Coordinator> {
-  const platform = await loadOrCreatePlatform(platformDir);
-  return createCoordinator({
-    store,
-    clock,
-    random,
-    verifier: createWorkloadVerifier({ simulation: true, trustedPlatformKeys: [platform.publicKey] }),
-    evidence: simulatedProvider({ platform, measurement: 'cd'.repeat(48) }),
-    log: pino({ level: 'silent' }),
-    metrics: createMetrics(),
-    simulation: true,
-    version: 'test',
-  });
-}
-
 test('a restart after the quorum was stored but before the apply finishes the update exactly once', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'cloister-update-restart-'));
   dirs.push(dir);
   const inner = createMemoryStore();
   const store = crashOnApply(inner);
-  const c1 = await start(store, join(dir, 'platform'));
+  const c1 = await startInProcess(store, join(dir, 'platform'));
   await c1.setManifest(doc({}));
-  const cred = async (key: (typeof users)[number]['key']) => ({
-    peerDer: new Uint8Array(new X509Certificate(await selfSignedUserCertificate(key, { now: new Date(), random })).raw),
-    signatureHeader: undefined,
-    method: 'POST',
-    path: '/',
-    body: new Uint8Array(0),
-  });
+  const cred = userCredentials;
   const next = doc({ batch: { package: 'app' } });
   const p = await c1.propose(await cred(users[0]!.key), next);
   await c1.approve(await cred(users[0]!.key), p.proposalHash, signApproval('alice', users[0]!.key, p.proposalHash).signature);
@@ -94,7 +66,7 @@ test('a restart after the quorum was stored but before the apply finishes the up
   await c1.close();
 
   // restart on the same state: the stored quorum is found and applied
-  const c2 = await start(inner, join(dir, 'platform'));
+  const c2 = await startInProcess(inner, join(dir, 'platform'));
   assert.equal(c2.status().manifestHash, manifestHash(parseManifest(next)));
   const after = await c2.proposal(await cred(users[0]!.key), p.proposalHash);
   assert.equal(after.status, 'applied');
@@ -104,7 +76,7 @@ test('a restart after the quorum was stored but before the apply finishes the up
   assert.equal(log.entries.filter((e) => e.kind === 'manifest.applied').length, 1);
   // a third start does not apply anything again
   await c2.close();
-  const c3 = await start(inner, join(dir, 'platform'));
+  const c3 = await startInProcess(inner, join(dir, 'platform'));
   const log3 = await c3.auditLog(await cred(users[0]!.key), 1, 1000);
   assert.equal(log3.entries.length, log.entries.length);
   await c3.close();
