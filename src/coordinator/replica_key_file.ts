@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constantTimeEqual, toHex } from '../common/bytes.js';
 import type { Random } from '../common/clock.js';
-import { dataKeyId, sealDataKey, StoreError, unsealDataKey, type SealingKeyProvider } from '../store/index.js';
+import { dataKeyId, sealDataKey, storeIoError, unsealDataKey, writeFileAtomic, type SealingKeyProvider } from '../store/index.js';
 
 /**
  * A replica's local sealed copy of the SHARED state's data key, in its state directory as
@@ -25,10 +24,6 @@ export type LocalReplicaKey =
 
 const fileName = (keyIdHex: string): string => `${REPLICA_KEY_FILE_PREFIX}${keyIdHex}`;
 
-function ioError(what: string, path: string, cause: unknown): StoreError {
-  const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? 'unknown';
-  return new StoreError('STORE_IO_FAILED', `${what} ${path} failed (${code})`, { cause, detail: { path, errno: code } });
-}
 
 /** Reads and opens the local copy for `keyIdHex`. Unseal failures are results; I/O failures throw STORE_IO_FAILED. */
 export async function readReplicaKey(o: { dir: string; provider: SealingKeyProvider; keyIdHex: string }): Promise<LocalReplicaKey> {
@@ -38,7 +33,7 @@ export async function readReplicaKey(o: { dir: string; provider: SealingKeyProvi
     sealed = new Uint8Array(await readFile(path));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'absent' };
-    throw ioError('reading replica data key', path, e);
+    throw storeIoError('reading replica data key', path, e);
   }
   const r = await unsealDataKey(o.provider, sealed);
   if (r.state !== 'unsealed') return { state: 'unusable', reason: r.reason };
@@ -49,29 +44,13 @@ export async function readReplicaKey(o: { dir: string; provider: SealingKeyProvi
   return { state: 'unsealed', dataKey: r.dataKey };
 }
 
-/** Seals `dataKey` with the platform's provider into `replica-data-key-<its id>` (temp + fsync + rename + dir fsync). */
+/** Seals `dataKey` with the platform's provider into `replica-data-key-<its id>` (atomic and durable, mode 0600). */
 export async function saveReplicaKey(o: { dir: string; provider: SealingKeyProvider; random: Random; dataKey: Uint8Array }): Promise<void> {
   const sealed = await sealDataKey(o.provider, o.dataKey, o.random);
-  const path = join(o.dir, fileName(toHex(dataKeyId(o.dataKey))));
-  const temp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
     await mkdir(o.dir, { recursive: true, mode: 0o700 });
-    const fh = await open(temp, 'wx', 0o600);
-    try {
-      await fh.writeFile(sealed);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(temp, path);
-    const dh = await open(o.dir, 'r');
-    try {
-      await dh.sync();
-    } finally {
-      await dh.close();
-    }
   } catch (e) {
-    await rm(temp, { force: true }).catch(() => undefined);
-    throw ioError('writing replica data key', path, e);
+    throw storeIoError('creating state directory', o.dir, e);
   }
+  await writeFileAtomic(o.dir, fileName(toHex(dataKeyId(o.dataKey))), sealed);
 }

@@ -23,3 +23,5 @@ export { DEFAULT_ETCD_PREFIX, type EtcdStoreOptions } from './etcd_options.js';
 export type { StoreChange, StoreWatch, WatchOptions } from './etcd_watch.js';
 export type { LeaderElection, Leadership } from './etcd_election.js';
 export { parseStoreUrl, DEFAULT_ETCD_TIMEOUT_MS, type EtcdTlsFiles, type StoreSelection } from './store_url.js';
+// durable file writes with STORE_IO_FAILED errors, for other state files beside the store's
+export { ioError as storeIoError, writeFileAtomic } from './atomic_file.js';
