@@ -1,11 +1,10 @@
-import type { TLSSocket } from 'node:tls';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import { SIGNED_REQUEST_HEADER } from '../../governance/index.js';
 import { CoordinatorError } from '../codes.js';
 import type { RequestCredentials } from '../principal.js';
 import type { CoordinatorApi } from '../recovery.js';
 import { approveBody, auditQuery, proposalParams, proposeBody, secretParams, setSecretBody } from './schemas.js';
-import { parse } from './parse.js';
+import { parse, peerDer } from './parse.js';
 
 /**
  * User endpoints (docs/api.md "Governance"): manifest updates with approval, history, the audit
@@ -20,11 +19,10 @@ const RAW_BODY = Symbol('rawBody');
 type WithRaw = FastifyRequest & { [RAW_BODY]?: Buffer };
 
 function credentials(req: FastifyRequest): RequestCredentials {
-  const raw = (req.socket as TLSSocket).getPeerCertificate?.()?.raw;
   const header = req.headers[SIGNED_REQUEST_HEADER];
   if (Array.isArray(header)) throw new CoordinatorError('REQUEST_INVALID', `send one ${SIGNED_REQUEST_HEADER} header, not ${header.length}`);
   return {
-    peerDer: raw === undefined ? undefined : new Uint8Array(raw),
+    peerDer: peerDer(req),
     signatureHeader: header,
     method: req.method,
     path: req.url,

@@ -1,3 +1,5 @@
+import type { TLSSocket } from 'node:tls';
+import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { CoordinatorError } from '../codes.js';
 
@@ -7,4 +9,10 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown, what: stri
   if (r.success) return r.data;
   const issues = r.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }));
   throw new CoordinatorError('REQUEST_INVALID', `invalid ${what}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { detail: { issues } });
+}
+
+/** DER of the TLS client certificate of the request's connection, if one was presented. */
+export function peerDer(req: FastifyRequest): Uint8Array | undefined {
+  const raw = (req.socket as TLSSocket).getPeerCertificate?.()?.raw;
+  return raw === undefined ? undefined : new Uint8Array(raw);
 }

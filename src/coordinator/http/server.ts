@@ -1,5 +1,4 @@
 import { X509Certificate } from 'node:crypto';
-import type { TLSSocket } from 'node:tls';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
@@ -11,7 +10,7 @@ import { createRateLimiter } from '../rate_limit.js';
 import { problemFor } from './problem.js';
 import { registerRecoveryRoutes } from './recovery_routes.js';
 import { registerGovernanceRoutes } from './governance_routes.js';
-import { parse } from './parse.js';
+import { parse, peerDer } from './parse.js';
 import { registerReplicaRoutes } from './replica_routes.js';
 import type { ReplicaKeyService } from '../replica_key_service.js';
 import { activateBody, advanceVolumeBody, attestationQuery, deactivateBody, setManifestBody, volumeParams } from './schemas.js';
@@ -158,10 +157,6 @@ export async function createServer(o: ServerOptions) {
     };
   });
 
-  const peerDer = (req: FastifyRequest): Uint8Array | undefined => {
-    const raw = (req.socket as TLSSocket).getPeerCertificate?.()?.raw;
-    return raw === undefined ? undefined : new Uint8Array(raw);
-  };
 
   app.post('/api/v1/deactivate', async (req, reply: FastifyReply) => {
     const b = parse(deactivateBody, req.body, 'request body');
